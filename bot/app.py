@@ -1,0 +1,184 @@
+"""The composition root: builds the engine and its services from settings, and the HTTP app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from bot.channels import web
+from bot.channels.outbox import DevOutbox
+from bot.engine.catalog import t
+from bot.engine.context import Deps
+from bot.engine.dialogue import Engine
+from bot.engine.hooks import MultiHooks
+from bot.engine.store import MemoryStore, RedisStore
+from bot.engine.understand import Understander
+from bot.flows.registry import load_flows
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger("tamin.app")
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+FONTS = Path(__file__).resolve().parents[1] / "integrations" / "tamin" / "fonts"
+
+
+def build_backend(settings: Settings, app: FastAPI | None = None):
+    """The back-end client: over HTTP to ``TAMIN_BACKEND_URL``, or to the simulator in-process."""
+    from integrations.tamin.client import TaminClient
+
+    if settings.tamin_backend_url:
+        return TaminClient(settings.tamin_backend_url, timeout=settings.tamin_backend_timeout), None
+    from integrations.tamin.simulator import create_app as create_simulator
+
+    sim = create_simulator(public_base=settings.public_base_url.rstrip("/") + "/sim")
+    client = TaminClient("http://simulator", timeout=settings.tamin_backend_timeout,
+                         transport=httpx.ASGITransport(app=sim))
+    return client, sim
+
+
+def build_store(settings: Settings):
+    """Sessions in Redis when configured, else in memory."""
+    if settings.redis_url:
+        return RedisStore.from_url(settings.redis_url, ttl=settings.session_ttl_seconds, cluster=settings.redis_cluster)
+    return MemoryStore(ttl=settings.session_ttl_seconds)
+
+
+def build_sms(settings: Settings):
+    """Kavenegar when an API key is set, else the local dev outbox."""
+    if settings.sms_gateway_configured:
+        from bot.channels.sms import KavenegarGateway
+
+        return KavenegarGateway.from_settings(settings)
+    return DevOutbox()
+
+
+def build_engine(settings: Settings, *, api=None, store=None, sms=None, nlu=None, hooks=None) -> Engine:
+    """An engine with every service built from settings unless given."""
+    deps = Deps(
+        api=api if api is not None else build_backend(settings)[0],
+        sms=sms if sms is not None else build_sms(settings),
+        store=store if store is not None else build_store(settings),
+        settings=settings,
+        nlu=nlu if nlu is not None else Understander.default(settings.rasa_url, settings.nlu_threshold),
+        events=hooks if hooks is not None else MultiHooks(),
+    )
+    return Engine(deps, load_flows())
+
+
+def create_app(settings: Settings | None = None, **overrides) -> FastAPI:
+    """The bot's HTTP app: web chat, API, webhooks, dev outbox and the embedded simulator."""
+    settings = settings or get_settings()
+    api, sim = overrides.pop("api", None), None
+    if api is None:
+        api, sim = build_backend(settings)
+    engine = build_engine(settings, api=api, **overrides)
+    starts: list[Hook] = []
+    stops: list[Hook] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        for hook in starts:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in reversed(stops):
+                try:
+                    await hook(app)
+                except Exception:
+                    log.exception("shutdown hook failed")
+            await _close(engine)
+
+    app = FastAPI(title="Tamin conversational front door", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.on_start = starts
+    app.state.on_stop = stops
+    app.include_router(web.router)
+    _dev_routes(app, engine)
+    _verify_route(app)
+    _nlu_routes(app)
+    _install_optional(app, settings)
+    if FONTS.is_dir():
+        app.mount("/static/fonts", StaticFiles(directory=str(FONTS)), name="fonts")
+    if sim is not None:
+        app.mount("/sim", sim)
+    return app
+
+
+async def _close(engine: Engine) -> None:
+    for closer in (getattr(engine.deps.api, "aclose", None), getattr(engine.deps.store, "close", None),
+                   getattr(engine.deps.sms, "aclose", None)):
+        if closer is not None:
+            try:
+                await closer()
+            except Exception:
+                log.exception("close failed")
+
+
+def _dev_routes(app: FastAPI, engine: Engine) -> None:
+    sms = engine.deps.sms
+    if not isinstance(sms, DevOutbox):
+        return
+
+    @app.get("/dev/outbox")
+    async def outbox(request: Request) -> Response:
+        """What the bot would have sent by SMS, oldest first (only while no gateway is set)."""
+        messages = list(sms.messages)
+        if "text/html" in request.headers.get("accept", ""):
+            return web.templates.TemplateResponse(request, "outbox.html", {
+                "title": t("web.outbox_title"), "note": t("web.outbox_note"), "empty": t("web.outbox_empty"),
+                "messages": list(reversed(messages)),
+            })
+        return JSONResponse({"messages": messages})
+
+
+def _verify_route(app: FastAPI) -> None:
+    @app.get("/verify/{code}")
+    async def verify(code: str, request: Request) -> Response:
+        """Check a certificate's verification code (for organizations with an agreement)."""
+        from integrations.tamin.errors import NotFound, TaminError
+
+        api = request.app.state.engine.deps.api
+        try:
+            check = await api.verify_certificate(code[:64])
+        except NotFound:
+            return JSONResponse({"valid": False, "code": code[:64]}, status_code=404)
+        except TaminError:
+            return JSONResponse({"valid": None, "error": "backend unavailable"}, status_code=503)
+        return JSONResponse(check.model_dump(mode="json"))
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {"ok": True}
+
+
+def _nlu_routes(app: FastAPI) -> None:
+    try:
+        from bot.nlu.http import router as nlu_router
+    except ImportError:
+        return
+    app.include_router(nlu_router)
+
+
+def _install_optional(app: FastAPI, settings: Settings) -> None:
+    """Channels and services that install themselves when their module is present."""
+    import importlib
+
+    for name in ("bot.channels.messenger", "bot.channels.sms", "bot.notify", "bot.console", "bot.ops"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        install = getattr(module, "install", None)
+        if install is not None:
+            install(app, settings)

@@ -1,0 +1,1 @@
+"""The dialogue engine: message types, the dialogue loop, sessions and locks."""

@@ -1,0 +1,56 @@
+"""The Persian text catalog: every user-facing sentence, read from ``data/texts/*.fa.yml``."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+
+def data_dir() -> Path:
+    """Where the project's data files are: ``TAMIN_DATA_DIR`` or the repository's ``data/``."""
+    return Path(os.environ.get("TAMIN_DATA_DIR") or Path(__file__).resolve().parents[2] / "data")
+
+
+def _flatten(prefix: str, node: object, out: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), value, out)
+    elif node is not None:
+        out[prefix] = str(node).rstrip("\n") if isinstance(node, str) else str(node)
+
+
+@lru_cache(maxsize=1)
+def texts() -> dict[str, str]:
+    """All catalog entries, flattened to dotted keys."""
+    out: dict[str, str] = {}
+    for path in sorted((data_dir() / "texts").glob("*.fa.yml")):
+        _flatten("", yaml.safe_load(path.read_text(encoding="utf-8")) or {}, out)
+    return out
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def has(key: str) -> bool:
+    """Whether the catalog holds ``key``."""
+    return key in texts()
+
+
+def t(key: str, variant: str | None = None, /, **fields: object) -> str:
+    """The sentence at ``key`` (or its ``key.variant``, e.g. ``.sms``) with ``fields`` filled in."""
+    catalog = texts()
+    template = None
+    if variant:
+        template = catalog.get(f"{key}.{variant}")
+    if template is None:
+        template = catalog.get(key)
+    if template is None:
+        template = catalog.get(f"{key}.text")
+    if template is None:
+        raise KeyError(f"missing catalog text: {key}")
+    return template.format_map(_Blank(fields))

@@ -1,0 +1,107 @@
+"""What a flow step sees: the person, their slots, the back-end, and a way to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.engine.catalog import t
+from bot.engine.messages import Channel, Choice, Document, Inbound, Link, Outbound
+from bot.engine.session import FlowState, Identity, Session
+
+if TYPE_CHECKING:
+    from bot.engine.store import SessionStore
+    from bot.settings import Settings
+
+
+class SmsGateway(Protocol):
+    """Sends SMS: one-time codes and plain texts."""
+
+    async def send_otp(self, mobile: str, code: str) -> None: ...
+    async def send_text(self, mobile: str, text: str) -> None: ...
+
+
+@dataclass
+class Deps:
+    """The services a turn may use; built once per process."""
+
+    api: Any  # integrations.tamin.client.TaminClient
+    sms: SmsGateway
+    store: SessionStore
+    settings: Settings
+    nlu: Any  # bot.engine.understand.Understander
+    events: Any = None  # hooks for handoffs and measurements (bot.engine.hooks.Hooks)
+
+
+@dataclass
+class Ctx:
+    """One turn of one person inside one flow."""
+
+    deps: Deps
+    session: Session
+    inbound: Inbound
+    out: list[Outbound] = field(default_factory=list)
+
+    @property
+    def channel(self) -> Channel:
+        return self.inbound.channel
+
+    @property
+    def api(self) -> Any:
+        return self.deps.api
+
+    @property
+    def state(self) -> FlowState:
+        assert self.session.flow is not None
+        return self.session.flow
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self.state.slots
+
+    @property
+    def identity(self) -> Identity | None:
+        return self.session.verified()
+
+    @property
+    def national_code(self) -> str:
+        """The verified national code of the person talking."""
+        ident = self.session.verified()
+        return ident.national_code if ident else self.slots.get("national_code", "")
+
+    @property
+    def variant(self) -> str | None:
+        return "sms" if self.channel is Channel.SMS else None
+
+    def text(self, key: str, **fields: Any) -> str:
+        """A catalog text in this channel's variant."""
+        return t(key, self.variant, **fields)
+
+    def say(
+        self,
+        key: str,
+        *,
+        choices: list[Choice] | None = None,
+        document: Document | None = None,
+        links: list[Link] | None = None,
+        request_contact: bool = False,
+        **fields: Any,
+    ) -> Outbound:
+        """Add a message from the catalog to this turn's answer."""
+        msg = Outbound(self.text(key, **fields), list(choices or []), request_contact, document, list(links or []))
+        self.out.append(msg)
+        return msg
+
+    def choice(self, choice_id: str, key: str, **fields: Any) -> Choice:
+        """A button whose title comes from the catalog."""
+        return Choice(choice_id, self.text(key, **fields))
+
+
+def idempotency_key(ctx: Ctx, action: str) -> str:
+    """A key for one write of this flow run: the same on a retry, new for a new run."""
+    import secrets
+
+    run = ctx.slots.get("_run")
+    if not run:
+        run = ctx.slots["_run"] = secrets.token_hex(6)
+    return f"{ctx.state.name}:{action}:{run}"

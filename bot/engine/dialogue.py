@@ -1,0 +1,346 @@
+"""The dialogue loop: one inbound message in, the answers out, under the person's lock."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.engine.catalog import t
+from bot.engine.context import Ctx, Deps
+from bot.engine.messages import Channel, Choice, Inbound, Outbound
+from bot.engine.runner import Outcome, advance, prompt
+from bot.engine.session import FlowState, Session
+from bot.engine.store import StoreUnavailable
+from bot.engine.understand import INTENT_COMMANDS, command_of
+from bot.flows.model import Answer, Ask, Confirm, Flow
+
+log = logging.getLogger("tamin.engine")
+
+SMALL_TALK = {"greet": "engine.greeting", "goodbye": "engine.goodbye", "thanks": "engine.thanks"}
+INFO = {
+    "registration": "info.registration", "notifications": "info.notifications",
+    "faq_documents": "info.faq_documents", "faq_cost": "info.faq_cost", "faq_why": "info.faq_why",
+}
+MAX_TEXT = 2000
+
+
+class _Switch(Exception):
+    """Mid-flow, the person asked for another service."""
+
+    def __init__(self, flow: str) -> None:
+        super().__init__(flow)
+        self.flow = flow
+
+
+class _Command(Exception):
+    def __init__(self, command: str) -> None:
+        super().__init__(command)
+        self.command = command
+
+
+class Engine:
+    """Takes one inbound message and returns what to say, the same on every channel."""
+
+    def __init__(self, deps: Deps, flows: dict[str, Flow]) -> None:
+        self.deps = deps
+        self.flows = flows
+
+    # ---- the turn -------------------------------------------------------------------------
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Answer one message; two messages of one person never run at the same time."""
+        try:
+            async with self.deps.store.lock(inbound.key):
+                session = await self.deps.store.load(inbound.key)
+                ctx = Ctx(self.deps, session, inbound)
+                await self._turn(ctx)
+                session.choices = [c.id for m in ctx.out for c in m.choices]
+                await self.deps.store.save(inbound.key, session)
+        except StoreUnavailable:
+            log.error("session store unavailable for %s", inbound.channel.value)
+            return [Outbound(t("engine.unavailable"))]
+        except TimeoutError:
+            log.warning("lock busy for a %s user", inbound.channel.value)
+            return [Outbound(t("engine.busy"))]
+        if self.deps.events is not None:
+            await self.deps.events.turn(inbound, ctx.out, session.flow.name if session.flow else None)
+        return ctx.out
+
+    async def _turn(self, ctx: Ctx) -> None:
+        s, inbound = ctx.session, ctx.inbound
+        raw = (inbound.text or "")[:MAX_TEXT]
+        text = _normalize(raw)
+        choice = inbound.choice
+        if inbound.channel is Channel.SMS and not s.mobile:
+            s.mobile = inbound.user
+        if choice is not None and choice not in s.choices and not choice.startswith(("svc:", "cmd:")):
+            log.info("stale or unknown button %r", choice[:64])
+            choice = None
+            if not text:
+                ctx.say("engine.stale_button")
+                self._reprompt(ctx)
+                return
+        if choice is None and text and s.choices:
+            choice = self._typed_choice(ctx, text)
+        command = command_of(text, choice)
+        if command:
+            await self._command(ctx, command)
+            return
+        if s.handoff:
+            if self.deps.events is not None:
+                await self.deps.events.to_agent(inbound)
+            return
+        if choice and choice.startswith("svc:") and choice[4:] in self.flows:
+            await self._start(ctx, choice[4:], text="")
+            return
+        if choice == "resume" and s.suspended:
+            await self._resume(ctx)
+            return
+        if choice == "no_resume":
+            s.suspended = None
+            ctx.say("engine.what_else", choices=self._menu(ctx))
+            return
+        if s.flow:
+            await self._continue(ctx, Answer(text, raw, choice, inbound.contact))
+            return
+        await self._understand(ctx, text)
+
+    # ---- inside a flow ------------------------------------------------------------------
+
+    async def _continue(self, ctx: Ctx, answer: Answer | None) -> None:
+        flow = self.flows.get(ctx.session.flow.name)
+        if flow is None:  # a flow that no longer exists after an upgrade
+            ctx.session.flow = None
+            ctx.say("engine.what_else", choices=self._menu(ctx))
+            return
+        try:
+            outcome = await advance(flow, ctx, answer, self._digress)
+        except _Switch as switch:
+            ctx.session.suspended = ctx.session.flow
+            ctx.session.flow = None
+            await self._start(ctx, switch.flow, text="")
+            return
+        except _Command as cmd:
+            await self._command(ctx, cmd.command)
+            return
+        await self._after(ctx, flow, outcome)
+
+    async def _after(self, ctx: Ctx, flow: Flow, outcome: Outcome) -> None:
+        s = ctx.session
+        if outcome is Outcome.WAITING:
+            return
+        events = self.deps.events
+        if outcome is Outcome.GAVE_UP:
+            step = s.flow.awaiting if s.flow else None
+            if events is not None:
+                await events.flow_ended(ctx.inbound, flow.name, "gave_up", step)
+            s.suspended, s.flow = s.flow, None
+            ctx.say("engine.gave_up", choices=[
+                ctx.choice("resume", "engine.try_again"), ctx.choice("cmd:operator", "common.operator"),
+                ctx.choice("cmd:menu", "common.menu"),
+            ])
+            return
+        if events is not None:
+            await events.flow_ended(ctx.inbound, flow.name, "done", None)
+        s.flow = None
+        if s.suspended and s.suspended.name in self.flows:
+            title = ctx.text(self.flows[s.suspended.name].title)
+            ctx.say("engine.resume_offer", title=title, choices=[
+                ctx.choice("resume", "engine.resume_yes"), ctx.choice("no_resume", "engine.resume_no"),
+            ])
+            return
+        if ctx.channel is not Channel.SMS and ctx.out and not ctx.out[-1].choices:
+            ctx.out[-1].choices.append(ctx.choice("cmd:menu", "common.menu"))
+
+    async def _digress(self, ctx: Ctx, answer: Answer) -> bool:
+        """A question in the middle of a flow: answer it and stay, or switch service."""
+        if not answer.text or not re.search(r"[^\W\d_]", answer.text):
+            return False
+        parsed = await self.deps.nlu.parse(answer.text)
+        flow = self.flows[ctx.session.flow.name]
+        if parsed.confidence < self.deps.nlu.threshold:
+            return False
+        if parsed.intent in INTENT_COMMANDS and parsed.confidence >= 0.7:
+            raise _Command(INTENT_COMMANDS[parsed.intent])
+        if parsed.intent in flow.faq:
+            ctx.say(flow.faq[parsed.intent])
+            return True
+        if parsed.intent in INFO:
+            ctx.say(INFO[parsed.intent])
+            return True
+        if parsed.intent in self.flows and parsed.intent != flow.name and parsed.confidence >= 0.6:
+            raise _Switch(parsed.intent)
+        return False
+
+    async def _start(self, ctx: Ctx, name: str, text: str) -> None:
+        s = ctx.session
+        if s.flow and s.flow.name != name:
+            s.suspended = s.flow
+        s.flow = FlowState(name)
+        s.misunderstood = 0
+        self._prefill(ctx, text)
+        if self.deps.events is not None:
+            await self.deps.events.flow_started(ctx.inbound, name)
+        await self._continue(ctx, None)
+
+    def _prefill(self, ctx: Ctx, text: str) -> None:
+        """Keep a valid national code given with the request itself («مستمری ۰۰۱۶۳۸۳۲۳۰»)."""
+        if not text or ctx.session.verified():
+            return
+        from bot.nlu.extract import national_code
+
+        code = national_code(text)
+        if code:
+            ctx.state.slots["national_code"] = code
+
+    async def _resume(self, ctx: Ctx) -> None:
+        s = ctx.session
+        s.flow, s.suspended = s.suspended, None
+        s.flow.tries = 0
+        flow = self.flows[s.flow.name]
+        if s.flow.awaiting and s.flow.awaiting != "__retry__":
+            step = flow.steps[s.flow.step]
+            if isinstance(step, (Ask, Confirm)):
+                ctx.say("engine.resumed", title=ctx.text(flow.title))
+                prompt(ctx, step)
+                return
+        await self._continue(ctx, None)
+
+    def _reprompt(self, ctx: Ctx) -> None:
+        s = ctx.session
+        if not s.flow or not s.flow.awaiting:
+            ctx.say("engine.what_else", choices=self._menu(ctx))
+            return
+        flow = self.flows.get(s.flow.name)
+        step = flow.steps[s.flow.step] if flow else None
+        if isinstance(step, (Ask, Confirm)):
+            prompt(ctx, step)
+
+    # ---- outside a flow ------------------------------------------------------------------
+
+    async def _understand(self, ctx: Ctx, text: str) -> None:
+        s = ctx.session
+        if not text:
+            if ctx.inbound.contact is not None:
+                ctx.say("engine.contact_outside_flow", choices=self._menu(ctx))
+            else:
+                ctx.say("engine.what_else", choices=self._menu(ctx))
+            return
+        parsed = await self.deps.nlu.parse(text)
+        intent = parsed.intent if parsed.confidence >= self.deps.nlu.threshold else "out_of_scope"
+        if intent in self.flows:
+            await self._start(ctx, intent, text)
+            return
+        if intent in INTENT_COMMANDS:
+            await self._command(ctx, INTENT_COMMANDS[intent])
+            return
+        if intent == "affirm" and s.suspended:
+            await self._resume(ctx)
+            return
+        s.misunderstood = 0 if intent != "out_of_scope" else s.misunderstood
+        if intent in SMALL_TALK:
+            ctx.say(SMALL_TALK[intent], choices=self._menu(ctx) if intent == "greet" else
+                    [ctx.choice("cmd:menu", "common.menu")] if ctx.channel is not Channel.SMS else [])
+            return
+        if intent in INFO:
+            ctx.say(INFO[intent], choices=[ctx.choice("cmd:menu", "common.menu")] if ctx.channel is not Channel.SMS else [])
+            return
+        if intent in ("affirm", "deny"):
+            ctx.say("engine.what_else", choices=self._menu(ctx))
+            return
+        await self._fallback(ctx, parsed)
+
+    async def _fallback(self, ctx: Ctx, parsed) -> None:
+        """Not understood: ask between the two likeliest services, then offer a human."""
+        s = ctx.session
+        s.misunderstood += 1
+        if s.misunderstood >= 2:
+            s.misunderstood = 0
+            await self._handoff(ctx, "failed_twice")
+            return
+        likely = [name for name, conf in parsed.ranking if name in self.flows and conf >= 0.08][:2]
+        if len(likely) == 2:
+            ctx.say("engine.clarify", choices=[
+                *[Choice(f"svc:{n}", ctx.text(self.flows[n].title)) for n in likely],
+                ctx.choice("cmd:menu", "common.menu"),
+            ], a=ctx.text(self.flows[likely[0]].title), b=ctx.text(self.flows[likely[1]].title))
+            return
+        ctx.say("engine.not_understood", choices=self._menu(ctx))
+
+    async def _command(self, ctx: Ctx, command: str) -> None:
+        s = ctx.session
+        if command == "cancel":
+            had = s.flow or s.suspended or s.handoff
+            if s.flow and self.deps.events is not None:
+                await self.deps.events.flow_ended(ctx.inbound, s.flow.name, "cancelled", s.flow.awaiting)
+            s.flow = s.suspended = None
+            s.handoff = False
+            ctx.session.otp = None
+            ctx.say("engine.cancelled" if had else "engine.nothing_to_cancel", choices=self._menu_button(ctx))
+        elif command in ("menu", "start"):
+            if s.flow:
+                s.suspended = s.flow
+                s.flow = None
+            s.handoff = False
+            ctx.say("engine.greeting" if command == "start" else "engine.menu", choices=self._menu(ctx))
+        elif command == "help":
+            ctx.say("engine.help", choices=self._menu_button(ctx))
+        elif command == "operator":
+            await self._handoff(ctx, "asked")
+
+    async def _handoff(self, ctx: Ctx, reason: str) -> None:
+        s = ctx.session
+        if s.flow:
+            s.suspended, s.flow = s.flow, None
+        if self.deps.events is not None:
+            await self.deps.events.handoff(ctx.inbound, reason)
+        ctx.say("engine.handoff_failed_twice" if reason == "failed_twice" else "engine.handoff",
+                choices=[ctx.choice("cmd:menu", "engine.back_to_bot")])
+
+    # ---- buttons ---------------------------------------------------------------------------
+
+    def _menu(self, ctx: Ctx) -> list[Choice]:
+        return [Choice(f"svc:{name}", ctx.text(flow.title)) for name, flow in self.flows.items()]
+
+    def _menu_button(self, ctx: Ctx) -> list[Choice]:
+        return [ctx.choice("cmd:menu", "common.menu")]
+
+    def _titles(self, ctx: Ctx, ids: list[str]) -> dict[str, str]:
+        """Titles of the buttons last offered, rebuilt from where they came from."""
+        titles: dict[str, str] = {}
+        step_choices: dict[str, str] = {}
+        s = ctx.session
+        if s.flow and s.flow.awaiting and s.flow.name in self.flows:
+            flow = self.flows[s.flow.name]
+            step = flow.steps[s.flow.step] if s.flow.step < len(flow.steps) else None
+            if isinstance(step, Ask) and step.choices:
+                try:
+                    step_choices = {c.id: c.title for c in step.choices(ctx)}
+                except Exception:
+                    step_choices = {}
+        for cid in ids:
+            if cid.startswith("svc:") and cid[4:] in self.flows:
+                titles[cid] = ctx.text(self.flows[cid[4:]].title)
+            elif cid in step_choices:
+                titles[cid] = step_choices[cid]
+        return titles
+
+    def _typed_choice(self, ctx: Ctx, text: str) -> str | None:
+        """A typed number or title that picks one of the buttons last offered."""
+        ids = ctx.session.choices
+        digits = text.strip(" .-)")
+        if digits.isdigit() and len(digits) <= 2:
+            n = int(digits)
+            if 1 <= n <= len(ids):
+                return ids[n - 1]
+            return None
+        for cid, title in self._titles(ctx, ids).items():
+            if _normalize(title) == text:
+                return cid
+        return None
+
+
+def _normalize(text: str) -> str:
+    from bot.nlu.normalize import normalize
+
+    return normalize(text)

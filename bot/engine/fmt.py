@@ -1,0 +1,50 @@
+"""Formatting for people: Persian digits, ریال amounts, Jalali dates, masked identifiers."""
+
+from __future__ import annotations
+
+import re
+
+_FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_JALALI = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def fa(value: object) -> str:
+    """Any value with its ASCII digits turned Persian."""
+    return str(value).translate(_FA)
+
+
+def number(value: int) -> str:
+    """An integer with Persian digits and the Persian thousands separator (٬)."""
+    return fa(f"{int(value):,}".replace(",", "٬"))
+
+
+def rial(amount: int) -> str:
+    """An amount in ریال: ۱۸۵٬۴۳۲٬۰۰۰ ریال."""
+    return f"{number(amount)} ریال"
+
+
+def jdate(value: str | None) -> str:
+    """A Jalali ``YYYY-MM-DD`` (or ``YYYY-MM``) string as ۱۴۰۵/۰۸/۲۵."""
+    if not value:
+        return ""
+    m = _JALALI.match(value)
+    if m:
+        y, mo, d = m.groups()
+        return fa(f"{y}/{int(mo):02d}/{int(d):02d}")
+    return fa(value.replace("-", "/"))
+
+
+def mask_code(code: str | None) -> str:
+    """A national code, workshop code or mobile with the middle hidden: ۰۰۱۶***۲۳۰."""
+    if not code:
+        return ""
+    if len(code) <= 5:
+        return "*" * len(code)
+    return fa(code[:4] + "***" + code[-3:])
+
+
+def mask_for_log(code: str | None) -> str:
+    """The same masking with ASCII digits, for logs."""
+    if not code:
+        return "-"
+    return code[:2] + "*" * max(len(code) - 4, 1) + code[-2:] if len(code) > 4 else "***"

@@ -1,0 +1,58 @@
+"""Hooks the engine calls at moments others care about: measurements, handoffs, transcripts."""
+
+from __future__ import annotations
+
+from bot.engine.messages import Inbound, Outbound
+
+
+class Hooks:
+    """Does nothing; the console and the metrics override what they need."""
+
+    async def turn(self, inbound: Inbound, out: list[Outbound], flow: str | None) -> None:
+        """A turn finished: what the person sent and what the bot said."""
+
+    async def flow_started(self, inbound: Inbound, flow: str) -> None:
+        """A person started a service."""
+
+    async def flow_ended(self, inbound: Inbound, flow: str, outcome: str, step: str | None) -> None:
+        """A service ended: finished, cancelled, gave up (and at which step), or refused."""
+
+    async def handoff(self, inbound: Inbound, reason: str) -> None:
+        """The conversation goes to a human agent."""
+
+    async def to_agent(self, inbound: Inbound) -> None:
+        """A message for the agent who holds the conversation."""
+
+
+class MultiHooks(Hooks):
+    """Calls several hooks in order; one failing does not stop the others."""
+
+    def __init__(self, *hooks: Hooks) -> None:
+        self.hooks = list(hooks)
+
+    def add(self, hook: Hooks) -> None:
+        self.hooks.append(hook)
+
+    async def _each(self, name: str, *args) -> None:
+        import logging
+
+        for hook in self.hooks:
+            try:
+                await getattr(hook, name)(*args)
+            except Exception:  # a hook must never break a conversation
+                logging.getLogger("tamin.hooks").exception("hook %s failed", name)
+
+    async def turn(self, inbound, out, flow):
+        await self._each("turn", inbound, out, flow)
+
+    async def flow_started(self, inbound, flow):
+        await self._each("flow_started", inbound, flow)
+
+    async def flow_ended(self, inbound, flow, outcome, step):
+        await self._each("flow_ended", inbound, flow, outcome, step)
+
+    async def handoff(self, inbound, reason):
+        await self._each("handoff", inbound, reason)
+
+    async def to_agent(self, inbound):
+        await self._each("to_agent", inbound)

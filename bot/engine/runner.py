@@ -1,0 +1,160 @@
+"""Runs a flow's steps for one turn: ask, take the answer, act, answer, until it must wait."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from enum import Enum
+
+from bot.engine.catalog import has
+from bot.engine.context import Ctx
+from bot.engine.messages import Choice
+from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
+from integrations.tamin.errors import Busy, Down, TaminError
+
+log = logging.getLogger("tamin.runner")
+
+RETRY_STEP = "__retry__"  # awaiting a «try again» after the back-end failed
+
+
+class Outcome(Enum):
+    """How a turn left the flow."""
+
+    WAITING = "waiting"  # a question is open
+    DONE = "done"  # the flow finished
+    GAVE_UP = "gave_up"  # too many wrong answers to one question
+
+
+Digress = Callable[[Ctx, Answer], Awaitable[bool]]
+
+
+def yes_no_choices(ctx: Ctx) -> list[Choice]:
+    """«Yes, confirm» and «no, correct it» buttons."""
+    return [ctx.choice("yes", "common.yes_confirm"), ctx.choice("no", "common.no_change")]
+
+
+def _confirm_value(answer: Answer) -> bool:
+    from bot.nlu.extract import yes_no
+
+    if answer.choice in ("yes", "no"):
+        return answer.choice == "yes"
+    value = yes_no(answer.text)
+    if value is None:
+        raise Invalid("common.answer_yes_no")
+    return value
+
+
+def prompt(ctx: Ctx, step: Ask | Confirm) -> None:
+    """Ask ``step``'s question (again)."""
+    if isinstance(step, Confirm):
+        fields = step.fields(ctx) if step.fields else {}
+        ctx.say(step.summary, choices=yes_no_choices(ctx), **fields)
+        return
+    fields = step.fields(ctx) if step.fields else {}
+    choices = step.choices(ctx) if step.choices else []
+    contact = step.contact and ctx.channel.value in ("telegram", "bale")
+    ctx.say(step.prompt, choices=choices, request_contact=contact, **fields)
+
+
+def _error_key(exc: TaminError) -> str:
+    key = getattr(exc, "message_key", None)
+    if key and has(key):
+        return key
+    return f"backend.error.{exc.kind}" if has(f"backend.error.{exc.kind}") else "common.backend_failed"
+
+
+async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress | None = None) -> Outcome:
+    """Move the flow on as far as it can go with ``answer``; say what is needed on the way."""
+    st = ctx.state
+    if st.awaiting == RETRY_STEP:
+        st.awaiting = None
+        answer = None
+    while st.step < len(flow.steps):
+        step = flow.steps[st.step]
+        if isinstance(step, (Ask, Confirm)):
+            if st.awaiting == step.name and answer is not None:
+                try:
+                    if isinstance(step, Confirm):
+                        value = _confirm_value(answer)
+                    else:
+                        value = step.parse(ctx, answer) if step.parse else answer.text
+                except Invalid as bad:
+                    if digress is not None and not getattr(step, "free_text", False) and await digress(ctx, answer):
+                        prompt(ctx, step)
+                        return Outcome.WAITING
+                    st.tries += 1
+                    if st.tries >= step.retries:
+                        ctx.say(bad.key, **bad.fields)
+                        return Outcome.GAVE_UP
+                    ctx.say(bad.key, **bad.fields)
+                    prompt(ctx, step)
+                    return Outcome.WAITING
+                except Stop as stop:
+                    if stop.key:
+                        ctx.say(stop.key, choices=stop.choices, **stop.fields)
+                    return Outcome.DONE
+                except Goto as jump:
+                    _jump(flow, ctx, jump)
+                    answer = None
+                    continue
+                answer = None
+                st.awaiting, st.tries = None, 0
+                if isinstance(step, Confirm):
+                    if not value:
+                        if step.redo is None:
+                            ctx.say("common.cancelled_flow")
+                            return Outcome.DONE
+                        for slot in step.forget:
+                            st.slots.pop(slot, None)
+                        st.step = flow.index(step.redo)
+                        continue
+                    st.slots[step.name] = True
+                else:
+                    st.slots[step.name] = value
+                st.step += 1
+                continue
+            if step.when is not None and not step.when(ctx):
+                st.step += 1
+                continue
+            if isinstance(step, Ask) and step.keep and step.name in st.slots:
+                st.step += 1
+                continue
+            prompt(ctx, step)
+            st.awaiting, st.tries = step.name, 0
+            return Outcome.WAITING
+        if step.when is not None and not step.when(ctx):
+            st.step += 1
+            continue
+        if isinstance(step, Do):
+            try:
+                await step.action(ctx)
+            except Stop as stop:
+                if stop.key:
+                    ctx.say(stop.key, choices=stop.choices, **stop.fields)
+                return Outcome.DONE
+            except Goto as jump:
+                _jump(flow, ctx, jump)
+                continue
+            except (Busy, Down) as exc:
+                log.warning("back-end %s in %s/%s: %s", exc.kind, flow.name, step.name, exc.reason)
+                ctx.say(_error_key(exc), choices=[ctx.choice("retry", "common.retry"), ctx.choice("cmd:menu", "common.menu")])
+                st.awaiting = RETRY_STEP
+                return Outcome.WAITING
+            except TaminError as exc:
+                ctx.say(_error_key(exc), **(exc.details or {}))
+                return Outcome.DONE
+        elif isinstance(step, Say):
+            fields = step.fields(ctx) if step.fields else {}
+            ctx.say(step.key, choices=step.choices(ctx) if step.choices else None, **fields)
+        st.step += 1
+    return Outcome.DONE
+
+
+def _jump(flow: Flow, ctx: Ctx, jump: Goto) -> None:
+    st = ctx.state
+    if jump.key:
+        ctx.say(jump.key, **jump.fields)
+    for slot in jump.forget:
+        st.slots.pop(slot, None)
+    st.step = flow.index(jump.step)
+    st.awaiting, st.tries = None, 0

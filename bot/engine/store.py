@@ -1,0 +1,177 @@
+"""Session stores (memory and Redis) with a per-user lock, and small shared counters."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+from bot.engine.session import Session
+
+
+class StoreUnavailable(RuntimeError):
+    """The session store cannot be reached."""
+
+
+class SessionStore(Protocol):
+    """Where sessions live between turns."""
+
+    async def load(self, key: str) -> Session: ...
+    async def save(self, key: str, session: Session) -> None: ...
+    async def delete(self, key: str) -> None: ...
+    def lock(self, key: str, timeout: float = 30.0) -> AsyncIterator[None]: ...
+    async def hit(self, key: str, window: int) -> int: ...
+    async def count(self, key: str) -> int: ...
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    """Sessions in this process's memory, with expiry: the embedded default."""
+
+    def __init__(self, ttl: int = 24 * 3600) -> None:
+        self.ttl = ttl
+        self._data: dict[str, tuple[float, str]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._counters: dict[str, tuple[float, int]] = {}
+
+    async def load(self, key: str) -> Session:
+        item = self._data.get(key)
+        if not item or item[0] < time.time():
+            self._data.pop(key, None)
+            return Session()
+        return Session.loads(item[1])
+
+    async def save(self, key: str, session: Session) -> None:
+        self._data[key] = (time.time() + self.ttl, session.dumps())
+        if len(self._data) > 100_000:
+            self._evict()
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    def _evict(self) -> None:
+        now = time.time()
+        for k in [k for k, (exp, _) in self._data.items() if exp < now]:
+            del self._data[k]
+
+    @asynccontextmanager
+    async def lock(self, key: str, timeout: float = 30.0) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        await asyncio.wait_for(lock.acquire(), timeout)
+        try:
+            yield
+        finally:
+            lock.release()
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._locks.pop(key, None)
+
+    async def hit(self, key: str, window: int) -> int:
+        now = time.time()
+        exp, n = self._counters.get(key, (0.0, 0))
+        if exp < now:
+            exp, n = now + window, 0
+        self._counters[key] = (exp, n + 1)
+        return n + 1
+
+    async def count(self, key: str) -> int:
+        exp, n = self._counters.get(key, (0.0, 0))
+        return n if exp >= time.time() else 0
+
+    async def close(self) -> None:
+        return None
+
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
+"""
+
+
+class RedisStore:
+    """Sessions in Redis with a TTL, and a Redis lock per user shared by every worker."""
+
+    def __init__(self, redis, ttl: int = 24 * 3600, prefix: str = "tamin:") -> None:
+        self.redis = redis
+        self.ttl = ttl
+        self.prefix = prefix
+        self._release = redis.register_script(_RELEASE)
+
+    @classmethod
+    def from_url(cls, url: str, ttl: int = 24 * 3600, prefix: str = "tamin:", cluster: bool = False) -> RedisStore:
+        """A store on the Redis (or Redis Cluster) at ``url``."""
+        if cluster:
+            from redis.asyncio.cluster import RedisCluster
+
+            client = RedisCluster.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        else:
+            from redis.asyncio import Redis
+
+            client = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=15)
+        return cls(client, ttl=ttl, prefix=prefix)
+
+    def _k(self, kind: str, key: str) -> str:
+        # the braces keep one user's keys in one Redis Cluster slot
+        return f"{self.prefix}{kind}:{{{key}}}"
+
+    async def load(self, key: str) -> Session:
+        try:
+            raw = await self.redis.get(self._k("s", key))
+        except Exception as exc:  # connection refused, timeout, cluster down
+            raise StoreUnavailable(str(exc)) from exc
+        return Session.loads(raw)
+
+    async def save(self, key: str, session: Session) -> None:
+        try:
+            await self.redis.set(self._k("s", key), session.dumps().encode(), ex=self.ttl)
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def delete(self, key: str) -> None:
+        await self.redis.delete(self._k("s", key))
+
+    @asynccontextmanager
+    async def lock(self, key: str, timeout: float = 30.0) -> AsyncIterator[None]:
+        """Hold ``key``'s lock: SET NX with an expiry, polled until ``timeout``."""
+        name, token = self._k("l", key), uuid.uuid4().hex
+        deadline = time.monotonic() + timeout
+        delay = 0.002
+        try:
+            while not await self.redis.set(name, token, nx=True, px=int(timeout * 1000)):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"lock {key} busy")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        except TimeoutError:
+            raise
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        try:
+            yield
+        finally:
+            try:
+                await self._release(keys=[name], args=[token])
+            except Exception:
+                pass  # the lock expires by itself
+
+    async def hit(self, key: str, window: int) -> int:
+        name = self._k("n", key)
+        try:
+            pipe = self.redis.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, window, nx=True)
+            n, _ = await pipe.execute()
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return int(n)
+
+    async def count(self, key: str) -> int:
+        try:
+            raw = await self.redis.get(self._k("n", key))
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return int(raw or 0)
+
+    async def close(self) -> None:
+        await self.redis.aclose()

@@ -1,0 +1,39 @@
+"""Small parsers and button sets that many flows share."""
+
+from __future__ import annotations
+
+from bot.engine.context import Ctx
+from bot.engine.messages import Choice
+from bot.flows.model import Answer, Invalid
+
+
+def yes_no(ctx: Ctx, answer: Answer) -> bool:
+    """«Yes» or «no», from a button or typed in any spelling."""
+    from bot.nlu.extract import yes_no as read
+
+    if answer.choice in ("yes", "no"):
+        return answer.choice == "yes"
+    value = read(answer.text)
+    if value is None:
+        raise Invalid("common.answer_yes_no")
+    return value
+
+
+def yes_no_buttons(yes_key: str = "common.yes", no_key: str = "common.no"):
+    """Buttons for a yes/no question with titles from the catalog."""
+
+    def build(ctx: Ctx) -> list[Choice]:
+        return [ctx.choice("yes", yes_key), ctx.choice("no", no_key)]
+
+    return build
+
+
+def pick(options: str):
+    """A parser that accepts one of the buttons offered (by id, number or words)."""
+
+    def parse(ctx: Ctx, answer: Answer) -> str:
+        if answer.choice and answer.choice.startswith("opt:"):
+            return answer.choice[4:]
+        raise Invalid(f"{options}.pick_one")
+
+    return parse

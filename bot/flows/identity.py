@@ -1,0 +1,166 @@
+"""Proving who you are: national code, your own mobile, the registry's match, a one-time code.
+
+On SMS the sender's number is the mobile and no code is needed; the national code is still
+checked against it. Tries are limited per person and per national code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from bot.engine import otp
+from bot.engine.context import Ctx
+from bot.engine.fmt import mask_code, mask_for_log
+from bot.engine.messages import Channel
+from bot.engine.session import Identity
+from bot.flows.model import Answer, Ask, Do, Goto, Invalid, Step, Stop
+from integrations.tamin.errors import NotFound
+
+log = logging.getLogger("tamin.identity")
+
+_NC_REASONS = {"length": "identity.nc_length", "checksum": "identity.nc_checksum", "repeated": "identity.nc_checksum"}
+
+
+def unverified(ctx: Ctx) -> bool:
+    """Whether the person still has to prove who they are."""
+    return ctx.session.verified() is None
+
+
+def _needs_code(ctx: Ctx) -> bool:
+    return unverified(ctx) and ctx.channel is not Channel.SMS
+
+
+def parse_national_code(ctx: Ctx, answer: Answer) -> str:
+    """A valid national code, or the reason it is not one."""
+    from bot.nlu.extract import check_national_code, national_code
+
+    code = national_code(answer.text)
+    if code:
+        return code
+    digits = "".join(ch for ch in answer.text if ch.isdigit())
+    if not digits:
+        raise Invalid("identity.nc_missing")
+    reason = check_national_code(digits)
+    raise Invalid(_NC_REASONS.get(reason, "identity.nc_length"))
+
+
+def parse_mobile(ctx: Ctx, answer: Answer) -> str:
+    """The person's own mobile: a shared contact of their own, or a typed number."""
+    from bot.nlu.extract import mobile
+
+    if answer.contact is not None:
+        if answer.contact.user_id and str(answer.contact.user_id) != ctx.inbound.user:
+            raise Invalid("identity.contact_not_yours")
+        number = mobile(answer.contact.phone)
+        if number:
+            return number
+    number = mobile(answer.text)
+    if not number:
+        raise Invalid("identity.mobile_invalid")
+    return number
+
+
+async def _limited(ctx: Ctx, name: str, window: int, limit: int) -> bool:
+    """Count one more event for this person and this national code; True when over the limit."""
+    store = ctx.deps.store
+    nc = ctx.slots.get("national_code", "")
+    by_user = await store.hit(f"{name}:u:{ctx.inbound.key}", window)
+    by_code = await store.hit(f"{name}:nc:{nc}", window) if nc else 0
+    return by_user > limit or by_code > limit
+
+
+async def check_owner(ctx: Ctx) -> None:
+    """Ask the registry whether the mobile belongs to the national code."""
+    s = ctx.deps.settings
+    nc = ctx.slots["national_code"]
+    number = ctx.slots.get("mobile") or ctx.session.mobile or ctx.inbound.user
+    ctx.slots["mobile"] = number
+    if await ctx.deps.store.count(f"mismatch:nc:{nc}") >= s.identity_max_mismatches or \
+            await ctx.deps.store.count(f"mismatch:u:{ctx.inbound.key}") >= s.identity_max_mismatches:
+        raise Stop("identity.too_many_mismatches")
+    if await ctx.api.identity_match(nc, number):
+        return
+    log.info("identity mismatch user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
+    if await _limited(ctx, "mismatch", 3600, s.identity_max_mismatches - 1):
+        raise Stop("identity.too_many_mismatches")
+    if ctx.channel is Channel.SMS:
+        raise Goto("national_code", "identity.mismatch_sms", forget=("national_code", "mobile"))
+    raise Goto("mobile", "identity.mismatch", forget=("mobile",))
+
+
+async def send_code(ctx: Ctx) -> None:
+    """Send a one-time code by SMS to the mobile just matched."""
+    s = ctx.deps.settings
+    if await _limited(ctx, "otp-send", s.otp_window_seconds, s.otp_max_sends):
+        raise Stop("identity.too_many_codes")
+    code = otp.new_code()
+    ctx.session.otp = otp.issue(code, ctx.slots["mobile"], s.otp_ttl_seconds, s.otp_max_tries)
+    await ctx.deps.sms.send_otp(ctx.slots["mobile"], code)
+    ctx.slots["code_sent"] = int(time.time())
+
+
+def parse_code(ctx: Ctx, answer: Answer) -> bool:
+    """Check the typed one-time code; a resend request goes back to sending."""
+    if answer.choice == "resend" or answer.text in ("ارسال مجدد", "ارسال دوباره", "resend"):
+        raise Goto("send_code", forget=("otp",))
+    typed = "".join(ch for ch in answer.text if ch.isdigit())
+    if not typed:
+        raise Invalid("identity.code_missing")
+    result = otp.check(ctx.session.otp, typed)
+    if result is otp.Check.OK:
+        return True
+    if result is otp.Check.EXPIRED:
+        raise Invalid("identity.code_expired")
+    if result is otp.Check.LOCKED or result is otp.Check.NONE:
+        ctx.session.otp = None
+        raise Stop("identity.code_locked")
+    return_left = ctx.session.otp["left"]
+    raise Invalid("identity.code_wrong", left=return_left)
+
+
+async def remember(ctx: Ctx) -> None:
+    """Keep the proven identity for a while, and greet the person by name."""
+    nc, number = ctx.slots["national_code"], ctx.slots["mobile"]
+    ctx.session.otp = None
+    try:
+        person = await ctx.api.person(nc)
+    except NotFound:
+        raise Stop("identity.no_record") from None
+    ctx.session.identity = Identity(nc, number, time.time() + ctx.deps.settings.verified_ttl_seconds)
+    ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
+    log.info("verified user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
+
+
+def _code_fields(ctx: Ctx) -> dict:
+    return {"mobile": mask_code(ctx.slots.get("mobile"))}
+
+
+def _resend_choices(ctx: Ctx) -> list:
+    return [ctx.choice("resend", "identity.resend")]
+
+
+def _carry_identity(ctx: Ctx) -> bool:
+    ident = ctx.session.verified()
+    if ident:
+        ctx.slots["national_code"], ctx.slots["mobile"] = ident.national_code, ident.mobile
+    return False
+
+
+def identity_steps() -> list[Step]:
+    """The steps that come before any personal data is shown."""
+    return [
+        Do("carry_identity", _noop, when=_carry_identity),
+        Ask("national_code", "identity.ask_national_code", parse=parse_national_code, when=unverified, retries=4),
+        Ask("mobile", "identity.ask_mobile", parse=parse_mobile, contact=True, retries=4,
+            when=lambda c: unverified(c) and c.channel is not Channel.SMS),
+        Do("check_owner", check_owner, when=unverified),
+        Do("send_code", send_code, when=_needs_code),
+        Ask("otp", "identity.ask_code", parse=parse_code, fields=_code_fields, choices=_resend_choices,
+            when=_needs_code, keep=False, retries=10),
+        Do("remember", remember, when=unverified),
+    ]
+
+
+async def _noop(ctx: Ctx) -> None:
+    return None

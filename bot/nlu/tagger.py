@@ -1,0 +1,169 @@
+"""A BIO sequence tagger: averaged structured perceptron with first-order Viterbi (CRF-like, numpy)."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .finglish import skeleton_word
+
+FeatureFn = Callable[[Sequence[str], int], list[str]]
+_DIGIT = re.compile(r"\d")
+
+
+def shape(w: str) -> str:
+    """Coarse word shape: digits as D, Latin as a, Persian as f, runs squeezed beyond 4."""
+    s = _DIGIT.sub("D", w)
+    s = re.sub(r"[a-z]", "a", s)
+    s = re.sub(r"[^\Wa-zD_]", "f", s)
+    return re.sub(r"(.)\1{4,}", r"\1\1\1\1+", s)
+
+
+def token_features(toks: Sequence[str], i: int) -> list[str]:
+    """Context features of token i: words in a ±2 window, bigrams, affixes, shape, skeleton."""
+    n = len(toks)
+
+    def w(k: int) -> str:
+        j = i + k
+        return toks[j] if 0 <= j < n else ("<s>" if j < 0 else "</s>")
+
+    w0 = toks[i]
+    wm1, wp1, wm2, wp2 = w(-1), w(1), w(-2), w(2)
+    f = [
+        "b", "w=" + w0, "w-1=" + wm1, "w+1=" + wp1, "w-2=" + wm2, "w+2=" + wp2,
+        "w-1|w=" + wm1 + "|" + w0, "w|w+1=" + w0 + "|" + wp1, "w-2|w-1=" + wm2 + "|" + wm1,
+        "w+1|w+2=" + wp1 + "|" + wp2, "w-1|w+1=" + wm1 + "|" + wp1,
+        "p2=" + w0[:2], "p3=" + w0[:3], "s2=" + w0[-2:], "s3=" + w0[-3:], "sh=" + shape(w0),
+        "len=" + str(min(len(w0), 12)), "sk=" + skeleton_word(w0), "w-3=" + w(-3), "w+3=" + w(3),
+        "sh-1=" + shape(wm1), "sh+1=" + shape(wp1),
+    ]
+    if w0[:1].isdigit():
+        f.append("nd=" + str(len(_DIGIT.findall(w0))))
+    return f
+
+
+class Tagger:
+    """Sequence labeller over token lists; labels are BIO strings."""
+
+    def __init__(self, features: FeatureFn = token_features, epochs: int = 12, min_count: int = 1,
+                 seed: int = 7) -> None:
+        self.features = features
+        self.epochs = epochs
+        self.min_count = min_count
+        self.seed = seed
+        self.labels: list[str] = []
+        self.fidx: dict[str, int] = {}
+        self.W = np.zeros((0, 0), dtype=np.float32)
+        self.T = np.zeros((0, 0), dtype=np.float32)
+        self.mask = np.zeros((0, 0), dtype=np.float32)
+
+    def _encode(self, toks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Flat feature ids and per-token offsets (every token has the bias feature)."""
+        flat: list[int] = []
+        offs: list[int] = []
+        get = self.fidx.get
+        for i in range(len(toks)):
+            offs.append(len(flat))
+            ids = {get(f) for f in self.features(toks, i)}
+            ids.discard(None)
+            flat.extend(ids)  # type: ignore[arg-type]
+        return np.asarray(flat, dtype=np.int64), np.asarray(offs, dtype=np.int64)
+
+    def _transition_mask(self) -> np.ndarray:
+        """-inf where BIO forbids a transition (I-x after anything but B-x/I-x); last row is start."""
+        L = len(self.labels)
+        m = np.zeros((L + 1, L), dtype=np.float32)
+        for j, lab in enumerate(self.labels):
+            if lab.startswith("I-"):
+                typ = lab[2:]
+                for i in range(L + 1):
+                    prev = self.labels[i] if i < L else "O"
+                    if prev[2:] != typ or prev == "O":
+                        m[i, j] = -1e9
+        return m
+
+    def _viterbi(self, E: np.ndarray, T: np.ndarray) -> list[int]:
+        """Best label path given emissions E (n, L) and transitions T (L+1, L)."""
+        n, L = E.shape
+        score = E[0] + T[L]
+        back = np.empty((n, L), dtype=np.int64)
+        Tm = T[:L]
+        for i in range(1, n):
+            cand = score[:, None] + Tm
+            back[i] = cand.argmax(0)
+            score = cand[back[i], np.arange(L)] + E[i]
+        path = [int(score.argmax())]
+        for i in range(n - 1, 0, -1):
+            path.append(int(back[i][path[-1]]))
+        return path[::-1]
+
+    def fit(self, sents: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> Tagger:
+        """Train on token lists and their BIO tags."""
+        counts: Counter[str] = Counter()
+        for toks in sents:
+            for i in range(len(toks)):
+                counts.update(set(self.features(toks, i)))
+        self.fidx = {f: k for k, f in enumerate(f for f, c in counts.items() if c >= self.min_count)}
+        self.labels = sorted({t for ts in tags for t in ts} | {"O"})
+        lid = {lab: k for k, lab in enumerate(self.labels)}
+        L, F = len(self.labels), len(self.fidx)
+        W = np.zeros((F, L), dtype=np.float32)
+        U = np.zeros((F, L), dtype=np.float32)
+        T = np.zeros((L + 1, L), dtype=np.float32)
+        TU = np.zeros((L + 1, L), dtype=np.float32)
+        self.mask = self._transition_mask()
+        data = [(*self._encode(s), np.asarray([lid[t] for t in ts])) for s, ts in zip(sents, tags, strict=True) if s]
+        rng = random.Random(self.seed)
+        c = 1.0
+        for _ in range(self.epochs):
+            rng.shuffle(data)
+            for flat, offs, gold in data:
+                E = np.add.reduceat(W[flat], offs, axis=0) if len(flat) else np.zeros((len(offs), L), np.float32)
+                pred = np.asarray(self._viterbi(E, T + self.mask))
+                if not np.array_equal(pred, gold):
+                    ends = np.append(offs[1:], len(flat))
+                    for i in np.nonzero(pred != gold)[0]:
+                        f = flat[offs[i]:ends[i]]
+                        W[f, gold[i]] += 1
+                        W[f, pred[i]] -= 1
+                        U[f, gold[i]] += c
+                        U[f, pred[i]] -= c
+                    pg = np.append(L, gold[:-1])
+                    pp = np.append(L, pred[:-1])
+                    np.add.at(T, (pg, gold), 1)
+                    np.add.at(T, (pp, pred), -1)
+                    np.add.at(TU, (pg, gold), c)
+                    np.add.at(TU, (pp, pred), -c)
+                c += 1
+        self.W = W - U / c
+        self.T = (T - TU / c) + self.mask
+        return self
+
+    def predict(self, toks: Sequence[str]) -> list[str]:
+        """BIO tags for one token list."""
+        if not toks:
+            return []
+        flat, offs = self._encode(toks)
+        if len(flat):
+            E = np.add.reduceat(self.W[flat], offs, axis=0)
+        else:
+            E = np.zeros((len(toks), len(self.labels)), np.float32)
+        return [self.labels[k] for k in self._viterbi(E, self.T)]
+
+
+def spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """BIO tags → (first token, last token + 1, type) spans, seqeval-style (stray I- starts a span)."""
+    out: list[tuple[int, int, str]] = []
+    start, typ = -1, ""
+    for i, t in enumerate([*tags, "O"]):
+        bio, _, name = t.partition("-")
+        if start >= 0 and (bio != "I" or name != typ):
+            out.append((start, i, typ))
+            start = -1
+        if bio == "B" or (bio == "I" and start < 0):
+            start, typ = i, name
+    return out

@@ -1,0 +1,65 @@
+"""Configuration from the environment; the embedded default needs none."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot, read from environment variables of the same name."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    # back-end: unset means the simulator in-process
+    tamin_backend_url: str | None = None
+    tamin_backend_timeout: float = 5.0
+    public_base_url: str = "http://127.0.0.1:8080"
+
+    # stores: unset means in memory (sessions) and SQLite (ledger)
+    redis_url: str | None = None
+    redis_cluster: bool = False
+    database_url: str | None = None
+    session_ttl_seconds: int = 24 * 3600
+
+    # identity
+    otp_ttl_seconds: int = 180
+    otp_max_tries: int = 3
+    otp_max_sends: int = 3  # per national code and per user, within the window below
+    otp_window_seconds: int = 900
+    identity_max_mismatches: int = 3
+    verified_ttl_seconds: int = 30 * 60
+
+    # SMS through Kavenegar: unset means the local dev outbox
+    kavenegar_api_base: str = "https://api.kavenegar.com"
+    kavenegar_api_key: str | None = None
+    kavenegar_sender: str | None = None
+    kavenegar_otp_template: str | None = None
+    kavenegar_webhook_secret: str | None = None
+    kavenegar_timeout: float = 10.0
+
+    # messengers
+    telegram_bot_token: str | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_secret: str | None = None
+    bale_bot_token: str | None = None
+    bale_api_base: str = "https://tapi.bale.ai"
+    bale_webhook_secret: str | None = None
+
+    # NLU
+    rasa_url: str | None = None
+    nlu_threshold: float | None = None
+
+    # notifications
+    events_hmac_secret: str | None = None
+
+    @property
+    def sms_gateway_configured(self) -> bool:
+        return bool(self.kavenegar_api_key)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()
