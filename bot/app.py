@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from bot.channels import web
@@ -172,7 +172,10 @@ def _install_optional(app: FastAPI, settings: Settings) -> None:
     """Channels and services that install themselves when their module is present."""
     import importlib
 
-    for name in ("bot.channels.messenger", "bot.channels.sms", "bot.notify", "bot.console", "bot.ops"):
+    known = {"messenger": "bot.channels.messenger", "sms": "bot.channels.sms", "notify": "bot.notify",
+             "console": "bot.console", "ops": "bot.ops"}
+    wanted = [m.strip() for m in settings.modules.split(",") if m.strip()]
+    for name in (known[m] for m in wanted if m in known):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

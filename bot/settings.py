@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     bale_api_base: str = "https://tapi.bale.ai"
     bale_webhook_secret: str | None = None
 
+    # optional parts installed into the HTTP app (comma-separated; empty: only the web chat)
+    modules: str = "messenger,sms,notify,console,ops"
+
     # NLU
     rasa_url: str | None = None
     nlu_threshold: float | None = None

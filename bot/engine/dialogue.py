@@ -9,7 +9,7 @@ from bot.engine.catalog import t
 from bot.engine.context import Ctx, Deps
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
 from bot.engine.runner import Outcome, advance, prompt
-from bot.engine.session import FlowState, Session
+from bot.engine.session import FlowState
 from bot.engine.store import StoreUnavailable
 from bot.engine.understand import INTENT_COMMANDS, command_of
 from bot.flows.model import Answer, Ask, Confirm, Flow
@@ -90,9 +90,11 @@ class Engine:
             if self.deps.events is not None:
                 await self.deps.events.to_agent(inbound)
             return
-        if choice and choice.startswith("svc:") and choice[4:] in self.flows:
-            await self._start(ctx, choice[4:], text="")
-            return
+        if choice and choice.startswith("svc:"):
+            name, prefill = _service_choice(choice)
+            if name in self.flows:
+                await self._start(ctx, name, text="", prefill=prefill)
+                return
         if choice == "resume" and s.suspended:
             await self._resume(ctx)
             return
@@ -172,11 +174,11 @@ class Engine:
             raise _Switch(parsed.intent)
         return False
 
-    async def _start(self, ctx: Ctx, name: str, text: str) -> None:
+    async def _start(self, ctx: Ctx, name: str, text: str, prefill: dict[str, str] | None = None) -> None:
         s = ctx.session
         if s.flow and s.flow.name != name:
             s.suspended = s.flow
-        s.flow = FlowState(name)
+        s.flow = FlowState(name, slots=dict(prefill or {}))
         s.misunderstood = 0
         self._prefill(ctx, text)
         if self.deps.events is not None:
@@ -319,8 +321,9 @@ class Engine:
                 except Exception:
                     step_choices = {}
         for cid in ids:
-            if cid.startswith("svc:") and cid[4:] in self.flows:
-                titles[cid] = ctx.text(self.flows[cid[4:]].title)
+            name = _service_choice(cid)[0] if cid.startswith("svc:") else None
+            if name in self.flows:
+                titles[cid] = ctx.text(self.flows[name].title)
             elif cid in step_choices:
                 titles[cid] = step_choices[cid]
         return titles
@@ -338,6 +341,27 @@ class Engine:
             if _normalize(title) == text:
                 return cid
         return None
+
+
+PREFILL_SLOTS = {"contract", "workshop", "debt_id", "objection"}
+
+
+def service_choice_id(flow: str, **prefill: str) -> str:
+    """A button that opens ``flow`` with slots already filled: ``svc:article38|contract=1404-3817``."""
+    extra = "|".join(f"{k}={v}" for k, v in prefill.items() if k in PREFILL_SLOTS)
+    cid = f"svc:{flow}" + (f"|{extra}" if extra else "")
+    return cid[:64]
+
+
+def _service_choice(choice: str) -> tuple[str, dict[str, str]]:
+    """The flow and prefilled slots of a service button; only known slots, with safe values."""
+    name, *parts = choice[4:].split("|")
+    prefill = {}
+    for part in parts:
+        key, _, value = part.partition("=")
+        if key in PREFILL_SLOTS and re.fullmatch(r"[\w-]{1,32}", value):
+            prefill[key] = value
+    return name, prefill
 
 
 def _normalize(text: str) -> str:

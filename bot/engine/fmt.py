@@ -13,6 +13,11 @@ def fa(value: object) -> str:
     return str(value).translate(_FA)
 
 
+def code(value: str) -> str:
+    """An identifier as issued: Persian digits when it is all digits, else exactly as it is."""
+    return fa(value) if value.replace("-", "").isdigit() else value
+
+
 def number(value: int) -> str:
     """An integer with Persian digits and the Persian thousands separator (٬)."""
     return fa(f"{int(value):,}".replace(",", "٬"))

@@ -20,6 +20,9 @@ class Hooks:
     async def handoff(self, inbound: Inbound, reason: str) -> None:
         """The conversation goes to a human agent."""
 
+    async def identified(self, inbound: Inbound, national_code: str, mobile: str) -> None:
+        """A person proved who they are on this channel (links the account for notices)."""
+
     async def to_agent(self, inbound: Inbound) -> None:
         """A message for the agent who holds the conversation."""
 
@@ -56,3 +59,6 @@ class MultiHooks(Hooks):
 
     async def to_agent(self, inbound):
         await self._each("to_agent", inbound)
+
+    async def identified(self, inbound, national_code, mobile):
+        await self._each("identified", inbound, national_code, mobile)

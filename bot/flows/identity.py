@@ -11,7 +11,7 @@ import time
 
 from bot.engine import otp
 from bot.engine.context import Ctx
-from bot.engine.fmt import mask_code, mask_for_log
+from bot.engine.fmt import fa, mask_code, mask_for_log
 from bot.engine.messages import Channel
 from bot.engine.session import Identity
 from bot.flows.model import Answer, Ask, Do, Goto, Invalid, Step, Stop
@@ -115,8 +115,7 @@ def parse_code(ctx: Ctx, answer: Answer) -> bool:
     if result is otp.Check.LOCKED or result is otp.Check.NONE:
         ctx.session.otp = None
         raise Stop("identity.code_locked")
-    return_left = ctx.session.otp["left"]
-    raise Invalid("identity.code_wrong", left=return_left)
+    raise Invalid("identity.code_wrong", left=fa(ctx.session.otp["left"]))
 
 
 async def remember(ctx: Ctx) -> None:
@@ -129,6 +128,8 @@ async def remember(ctx: Ctx) -> None:
         raise Stop("identity.no_record") from None
     ctx.session.identity = Identity(nc, number, time.time() + ctx.deps.settings.verified_ttl_seconds)
     ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
+    if ctx.deps.events is not None:
+        await ctx.deps.events.identified(ctx.inbound, nc, number)
     log.info("verified user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
 
 

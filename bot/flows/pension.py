@@ -8,7 +8,7 @@ that any organization with an agreement can verify by its code.
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
-from bot.engine.fmt import fa, jdate, rial
+from bot.engine.fmt import code, fa, jdate, rial
 from bot.engine.messages import Channel, Document, Link
 from bot.flows.common import yes_no, yes_no_buttons
 from bot.flows.identity import identity_steps
@@ -40,7 +40,7 @@ async def load_pension(ctx: Ctx) -> None:
 async def issue_certificate(ctx: Ctx) -> None:
     """Issue the certificate: a PDF on messengers and the web, its code and link by SMS."""
     cert = await ctx.api.pension_certificate(ctx.national_code, idempotency_key=idempotency_key(ctx, "cert"))
-    fields = dict(code=fa(cert.verification_code), url=cert.verify_url)
+    fields = dict(code=code(cert.verification_code), url=cert.verify_url)
     if ctx.channel is Channel.SMS:
         ctx.say("pension.certificate", **fields)
         return

@@ -13,6 +13,7 @@ from .finglish import skeleton_word
 
 FeatureFn = Callable[[Sequence[str], int], list[str]]
 _DIGIT = re.compile(r"\d")
+WIDE = 10  # words this far away still count, as an unordered bag
 
 
 def shape(w: str) -> str:
@@ -43,6 +44,8 @@ def token_features(toks: Sequence[str], i: int) -> list[str]:
     ]
     if w0[:1].isdigit():
         f.append("nd=" + str(len(_DIGIT.findall(w0))))
+    f.extend("L=" + t for t in toks[max(0, i - WIDE):max(0, i - 3)])
+    f.extend("R=" + t for t in toks[i + 4:i + 1 + WIDE])
     return f
 
 

@@ -9,12 +9,21 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jdatetime
 import yaml
 from fpdf import FPDF
 
-__all__ = ["KINDS", "CertificateError", "render_certificate"]
+__all__ = [
+    "KINDS",
+    "CertificateError",
+    "display_code",
+    "fa_date",
+    "fa_digits",
+    "fa_number",
+    "render_certificate",
+]
 
 KINDS = ("pension", "insurance")
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -123,10 +132,8 @@ def fa_date(value: object) -> str:
 
 def _today_jalali() -> str:
     try:
-        from zoneinfo import ZoneInfo
-
         now = datetime.now(ZoneInfo("Asia/Tehran"))
-    except Exception:  # no tz database on this machine
+    except ZoneInfoNotFoundError:  # no time-zone database on this machine
         now = datetime.now()
     return jdatetime.date.fromgregorian(date=now.date()).strftime("%Y-%m-%d")
 
@@ -171,7 +178,10 @@ def _pension_rows(t: _Texts, data: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _insurance_rows(t: _Texts, data: Mapping[str, Any]) -> list[tuple[str, str]]:
     fields: list[tuple[str, Callable[[object], str]]] = [
-        ("insured_now", lambda v: t("insurance.insured_now.yes" if _truthy(v) else "insurance.insured_now.no")),
+        (
+            "insured_now",
+            lambda v: t("insurance.insured_now.yes" if _truthy(v) else "insurance.insured_now.no"),
+        ),
         ("workshop_name", lambda v: fa_digits(str(v).strip())),
         ("workshop_code", lambda v: fa_digits(str(v).strip())),
         ("insured_since", fa_date),

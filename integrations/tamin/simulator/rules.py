@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import jdatetime
+
 from integrations.tamin.simulator import calendar as cal
 
 # --- identity -----------------------------------------------------------------------------------
@@ -86,7 +88,7 @@ def military_decision(insured_now: bool, contribution_days: int, card: bool, mon
     if not insured_now:
         return refuse("not_insured")
     if contribution_days < MILITARY_MIN_DAYS:
-        return refuse("under_two_years", days=contribution_days, required_days=MILITARY_MIN_DAYS,
+        return refuse("under_two_years", contribution_days=contribution_days, required_days=MILITARY_MIN_DAYS,
                       missing_days=MILITARY_MIN_DAYS - contribution_days)
     if not card or months <= 0:
         return refuse("no_service_card")
@@ -172,7 +174,7 @@ def voluntary_decision(insured_now: bool, contribution_days: int, age: int, gend
     if has_contract:
         return refuse("already_contracted")
     if contribution_days < VOLUNTARY_MIN_DAYS:
-        return refuse("under_30_days", days=contribution_days, required_days=VOLUNTARY_MIN_DAYS,
+        return refuse("under_30_days", contribution_days=contribution_days, required_days=VOLUNTARY_MIN_DAYS,
                       missing_days=VOLUNTARY_MIN_DAYS - contribution_days)
     # poster 85: "متقاضیان مرد دارای کارت پایان خدمت نظام وظیفه عمومی".
     if gender == "male" and not service_card:
@@ -180,7 +182,8 @@ def voluntary_decision(insured_now: bool, contribution_days: int, age: int, gend
     required = voluntary_required_days(age)
     if contribution_days < required:
         return refuse("over_age_short_record", age=age, years_over=age - VOLUNTARY_MAX_AGE,
-                      days=contribution_days, required_days=required, missing_days=required - contribution_days)
+                      contribution_days=contribution_days, required_days=required,
+                      missing_days=required - contribution_days)
     return OK
 
 
@@ -252,8 +255,6 @@ OBJECTION_REASONS = ("wrong_period", "wrong_amount", "already_paid", "not_employ
 
 def hearing_date(filed_on: cal.Date) -> cal.Date:
     """When the debt board hears an objection filed on a day."""
-    import jdatetime
-
     return cal.next_working_day(filed_on + jdatetime.timedelta(days=HEARING_AFTER_DAYS))
 
 

@@ -1,0 +1,283 @@
+"""Telegram and Bale on aiogram 3: webhooks into the durable ingress, updates as ``Inbound``,
+answers sent through the Bot API under the shared limiter (429s waited out, never dropped)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from bot.channels.config import ChannelSettings
+from bot.channels.limiter import Limiter
+from bot.channels.render_messenger import render
+from bot.channels.runtime import runtime_of
+from bot.engine.catalog import t
+from bot.engine.messages import Channel, Contact, Inbound
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from bot.engine.dialogue import Engine
+    from bot.settings import Settings
+
+log = logging.getLogger("tamin.messenger")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_DOCUMENT = 20 * 1024 * 1024
+
+
+def fix_update(raw: dict[str, Any]) -> dict[str, Any]:
+    """Fill what Bale leaves out and aiogram requires (CallbackQuery.chat_instance)."""
+    cq = raw.get("callback_query")
+    if isinstance(cq, dict) and not cq.get("chat_instance"):
+        raw = {**raw, "callback_query": {**cq, "chat_instance": "bale"}}
+    return raw
+
+
+def chat_of(update: Update) -> int | None:
+    """The private chat an update belongs to, or None for updates we do not answer."""
+    if update.message is not None:
+        chat = update.message.chat
+        return chat.id if chat.type == "private" else None
+    cq = update.callback_query
+    if cq is not None:
+        if cq.message is not None and cq.message.chat.type == "private":
+            return cq.message.chat.id
+        return cq.from_user.id if cq.message is None else None
+    return None
+
+
+def to_inbound(channel: Channel, update: Update) -> Inbound | None:
+    """An update as the engine's ``Inbound`` (None when there is nothing the engine can read)."""
+    chat = chat_of(update)
+    if chat is None:
+        return None
+    if update.callback_query is not None:
+        cq = update.callback_query
+        return Inbound(channel, str(chat), choice=cq.data or None, message_id=str(update.update_id))
+    msg = update.message
+    if msg.contact is not None:
+        c = msg.contact
+        return Inbound(channel, str(chat), contact=Contact(c.phone_number, None if c.user_id is None else str(c.user_id),
+                                                          c.first_name or ""), message_id=str(msg.message_id))
+    if msg.text:
+        return Inbound(channel, str(chat), text=msg.text, message_id=str(msg.message_id))
+    return None
+
+
+class MessengerDoor:
+    """One bot (Telegram or Bale) on one Bot API server."""
+
+    def __init__(self, channel: Channel, token: str, api_base: str, engine: Engine, limiter: Limiter,
+                 cfg: ChannelSettings | None = None) -> None:
+        self.channel = channel.value
+        self.kind = channel
+        self.engine, self.limiter = engine, limiter
+        self.cfg = cfg or ChannelSettings()
+        self.token, self.api_base = token, api_base.rstrip("/")
+        self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(self.api_base)))
+        self.bot_key = f"{self.channel}:{token.split(':', 1)[0]}"
+        self._files: httpx.AsyncClient | None = None
+
+    def parse(self, raw: dict[str, Any]) -> Update:
+        """Validate a raw update with aiogram's types (after the Bale fix)."""
+        return Update.model_validate(fix_update(raw), context={"bot": self.bot})
+
+    async def prepare(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        """Answer the button press, run the engine, render its answer for this chat."""
+        update = self.parse(payload)
+        chat = chat_of(update)
+        if update.callback_query is not None:
+            try:
+                await self.bot.answer_callback_query(update.callback_query.id)
+            except Exception as exc:  # an old or repeated callback: the answer is only cosmetic
+                log.info("%s answerCallbackQuery failed: %s", self.channel, type(exc).__name__)
+        if chat is None:
+            return []
+        inbound = to_inbound(self.kind, update)
+        if inbound is None:
+            if update.message is not None:
+                return [{"t": "text", "text": t("channels.unsupported"), "inline": None, "contact": None, "chat": chat}]
+            return []
+        outs = await self.engine.handle(inbound)
+        return [{**op, "chat": chat} for op in render(outs)]
+
+    async def deliver(self, op: dict[str, Any], op_id: str) -> None:
+        """Send one op; a 429 is waited out and retried, a refused chat is logged and skipped."""
+        while True:
+            await self.limiter.acquire(self.bot_key, str(op["chat"]))
+            try:
+                await self._send(op)
+                return
+            except TelegramRetryAfter as exc:
+                log.warning("%s 429: retrying after %ss", self.channel, exc.retry_after)
+                await asyncio.sleep(max(float(exc.retry_after), 0.05))
+            except (TelegramForbiddenError, TelegramBadRequest) as exc:
+                log.warning("%s refused a message (%s): %s", self.channel, type(exc).__name__, exc.message)
+                return
+
+    async def _send(self, op: dict[str, Any]) -> None:
+        chat = op["chat"]
+        markup = _markup(op)
+        if op["t"] == "doc":
+            data = await self._download(op["url"])
+            if data is None:
+                await self.bot.send_message(chat, op["fallback"], reply_markup=markup)
+                return
+            await self.bot.send_document(chat, BufferedInputFile(data, op["filename"]),
+                                         caption=op.get("caption") or None, reply_markup=markup)
+            return
+        await self.bot.send_message(chat, op["text"], reply_markup=markup)
+
+    async def _download(self, url: str) -> bytes | None:
+        if self._files is None:
+            self._files = httpx.AsyncClient(timeout=self.cfg.document_timeout_seconds, follow_redirects=True)
+        try:
+            resp = await self._files.get(url)
+            resp.raise_for_status()
+        except httpx.HTTPError as exc:
+            log.warning("document download failed (%s): sending the link", type(exc).__name__)
+            return None
+        if not resp.content or len(resp.content) > MAX_DOCUMENT:
+            return None
+        return resp.content
+
+    async def poll(self, runtime: Any, stop: asyncio.Event) -> None:
+        """Long polling (local development): getUpdates into the same ingress as the webhook."""
+        base = f"{self.api_base}/bot{self.token}"
+        timeout = self.cfg.poll_timeout_seconds
+        async with httpx.AsyncClient(timeout=timeout + 10) as http:
+            try:
+                await http.post(f"{base}/deleteWebhook")
+            except httpx.HTTPError:
+                log.warning("%s deleteWebhook failed", self.channel)
+            offset = None
+            while not stop.is_set():
+                try:
+                    params: dict[str, Any] = {"timeout": timeout}
+                    if offset is not None:
+                        params["offset"] = offset
+                    resp = await http.post(f"{base}/getUpdates", data=params)
+                    updates = resp.json().get("result") or []
+                except (httpx.HTTPError, ValueError) as exc:
+                    log.warning("%s getUpdates failed: %s", self.channel, type(exc).__name__)
+                    await asyncio.sleep(2)
+                    continue
+                for raw in updates:
+                    await accept_update(runtime, self, raw)
+                    offset = int(raw["update_id"]) + 1
+
+    async def aclose(self) -> None:
+        """Close the Bot API session and the download client."""
+        await self.bot.session.close()
+        if self._files is not None:
+            await self._files.aclose()
+
+
+def _markup(op: dict[str, Any]):
+    if op.get("contact"):
+        return ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text=op["contact"], request_contact=True)]],
+                                   one_time_keyboard=True, resize_keyboard=True)
+    if op.get("inline"):
+        rows = [[InlineKeyboardButton(text=b["text"], url=b["url"]) if "url" in b
+                 else InlineKeyboardButton(text=b["text"], callback_data=b["data"]) for b in row]
+                for row in op["inline"]]
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+    return None
+
+
+async def accept_update(runtime: Any, door: MessengerDoor, raw: dict[str, Any]) -> bool | None:
+    """Validate and queue one raw update; None when it is not for us, False for a duplicate."""
+    update = door.parse(raw)
+    chat = chat_of(update)
+    if chat is None and update.callback_query is None:
+        return None
+    user = str(chat if chat is not None else update.callback_query.from_user.id)
+    return await runtime.accept(door.channel, user, str(update.update_id), fix_update(raw))
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
+
+
+def make_router(runtime: Any, settings: Settings) -> APIRouter:
+    """``POST /webhooks/telegram/{secret}`` and ``POST /webhooks/bale/{secret}``."""
+    router = APIRouter()
+    secrets = {"telegram": settings.telegram_webhook_secret, "bale": settings.bale_webhook_secret}
+
+    async def receive(channel: str, secret: str, request: Request) -> JSONResponse:
+        door = runtime.doors.get(channel)
+        header = request.headers.get(SECRET_HEADER)
+        expected = secrets[channel]
+        ok = door is not None and _same(secret, expected)
+        if channel == "telegram":
+            ok = ok and _same(header, expected)  # Telegram always sends it
+        elif header is not None:
+            ok = ok and _same(header, expected)  # Bale never does; if one comes, it must be right
+        if not ok:
+            log.warning("%s webhook: refused (bad secret)", channel)
+            return JSONResponse({"ok": False}, status_code=401)
+        try:
+            raw = await request.json()
+            if not isinstance(raw, dict):
+                raise ValueError("not an object")
+            accepted = await accept_update(runtime, door, raw)
+        except (ValueError, ValidationError) as exc:
+            log.warning("%s webhook: unreadable update (%s)", channel, type(exc).__name__)
+            return JSONResponse({"ok": False}, status_code=400)
+        if accepted is False:
+            log.info("%s webhook: duplicate update %s", channel, raw.get("update_id"))
+        return JSONResponse({"ok": True})
+
+    @router.post("/webhooks/telegram/{secret}")
+    async def telegram(secret: str, request: Request) -> JSONResponse:
+        """Telegram: the path secret and the secret-token header must both match."""
+        return await receive("telegram", secret, request)
+
+    @router.post("/webhooks/bale/{secret}")
+    async def bale(secret: str, request: Request) -> JSONResponse:
+        """Bale: no secret-token header exists, the path secret authenticates."""
+        return await receive("bale", secret, request)
+
+    return router
+
+
+def doors(settings: Settings, engine: Engine, limiter: Limiter, cfg: ChannelSettings | None = None) -> list[MessengerDoor]:
+    """A door for each messenger with a token in the settings."""
+    out = []
+    if settings.telegram_bot_token:
+        out.append(MessengerDoor(Channel.TELEGRAM, settings.telegram_bot_token, settings.telegram_api_base,
+                                 engine, limiter, cfg))
+    if settings.bale_bot_token:
+        out.append(MessengerDoor(Channel.BALE, settings.bale_bot_token, settings.bale_api_base, engine, limiter, cfg))
+    return out
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Register the messenger webhooks and doors (only for messengers with a token)."""
+    if not (settings.telegram_bot_token or settings.bale_bot_token):
+        return
+    runtime = runtime_of(app)
+    for door in doors(settings, app.state.engine, runtime.limiter, runtime.cfg):
+        runtime.add(door)
+        if not (settings.telegram_webhook_secret if door.channel == "telegram" else settings.bale_webhook_secret):
+            log.warning("%s has a token but no webhook secret: its webhook refuses every update", door.channel)
+    app.include_router(make_router(runtime, settings))

@@ -1,0 +1,151 @@
+"""The handoff inbox: take a conversation from the bot, answer through the person's own channel, give it back."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from sqlalchemy import delete, func, select
+
+from bot.console.models import Conversation, Handoff, PendingReply
+from bot.console.recorder import OPEN, add_entries, entry
+from bot.engine.catalog import t
+from bot.engine.messages import Channel, Choice, Outbound
+from bot.storage import Database
+
+log = logging.getLogger("tamin.console.inbox")
+
+
+class Unavailable(Exception):
+    """The conversation is not in a state for this action (taken by another agent, closed)."""
+
+
+class DeliveryFailed(Exception):
+    """The person's channel did not accept the message."""
+
+
+async def queue(db: Database) -> list[Handoff]:
+    """Open handoffs, the longest-waiting first."""
+    async with db.session() as s:
+        rows = await s.scalars(select(Handoff).where(Handoff.status.in_(OPEN))
+                               .order_by(Handoff.status.desc(), Handoff.created_at).limit(200))
+        return list(rows)
+
+
+async def stats(db: Database) -> dict:
+    """Queue length, the longest and mean wait of those waiting, and how many agents hold one."""
+    now = time.time()
+    async with db.session() as s:
+        waiting = list(await s.scalars(select(Handoff.created_at).where(Handoff.status == "waiting")))
+        taken = await s.scalar(select(func.count()).select_from(Handoff).where(Handoff.status == "taken"))
+        day = now - 24 * 3600
+        done = list((await s.execute(select(Handoff.created_at, Handoff.taken_at)
+                                     .where(Handoff.taken_at.is_not(None), Handoff.taken_at >= day))).all())
+    waits = [now - c for c in waiting]
+    answered = [tk - c for c, tk in done]
+    return {
+        "waiting": len(waits), "taken": int(taken or 0),
+        "longest": max(waits) if waits else 0.0, "mean": sum(waits) / len(waits) if waits else 0.0,
+        "answered_24h": len(answered), "mean_answer_24h": sum(answered) / len(answered) if answered else 0.0,
+    }
+
+
+async def get(db: Database, handoff_id: int) -> tuple[Handoff, Conversation | None]:
+    """A handoff and its conversation's transcript."""
+    async with db.session() as s:
+        h = await s.get(Handoff, handoff_id)
+        if h is None:
+            raise Unavailable("no such conversation")
+        conv = await s.get(Conversation, h.key)
+        return h, conv
+
+
+async def _set_handoff(engine, key: str, value: bool) -> None:
+    store = engine.deps.store
+    async with store.lock(key):
+        session = await store.load(key)
+        session.handoff = value
+        if value:
+            session.choices = []  # the bot's last buttons mean nothing while a human answers
+        await store.save(key, session)
+
+
+async def take(app, handoff_id: int, who, reason: str) -> Handoff:
+    """Hold the conversation: the bot stops answering the person and forwards them to the agent."""
+    db, engine = app.state.db, app.state.engine
+    async with db.session() as s:
+        h = await s.get(Handoff, handoff_id, with_for_update=not db.is_sqlite)
+        if h is None or h.status not in OPEN or (h.status == "taken" and h.taken_by != who.id):
+            raise Unavailable("taken or closed")
+        h.status, h.taken_by, h.taken_by_name, h.take_reason = "taken", who.id, who.display_name, reason[:300]
+        h.taken_at = h.taken_at or time.time()
+        key, channel, user = h.key, h.channel, h.user
+    await _set_handoff(engine, key, True)
+    await _deliver(app, channel, user, Outbound(t("console.reply.taken", agent=who.display_name)), key, "system")
+    return h
+
+
+async def reply(app, handoff_id: int, who, text: str) -> None:
+    """Send the agent's answer through the person's own channel and keep it in the transcript."""
+    db = app.state.db
+    h, _ = await get(db, handoff_id)
+    if h.status != "taken" or h.taken_by != who.id:
+        raise Unavailable("not yours")
+    msg = Outbound(t("console.reply.message", text=text.strip()))
+    await _deliver(app, h.channel, h.user, msg, h.key, "agent", shown=text.strip(), agent=who.display_name)
+    async with db.session() as s:
+        row = await s.get(Handoff, handoff_id)
+        row.unread = 0
+
+
+async def release(app, handoff_id: int, who, close: bool) -> None:
+    """Give the conversation back to the bot, or close it; either way the bot answers again."""
+    db, engine = app.state.db, app.state.engine
+    async with db.session() as s:
+        h = await s.get(Handoff, handoff_id)
+        if h is None or h.status not in OPEN:
+            raise Unavailable("closed")
+        if h.status == "taken" and h.taken_by != who.id and not who.supervisor:
+            raise Unavailable("not yours")
+        h.status, h.closed_at = ("closed" if close else "returned"), time.time()
+        key, channel, user = h.key, h.channel, h.user
+    await _set_handoff(engine, key, False)
+    note = t("console.reply.closed" if close else "console.reply.returned")
+    await _deliver(app, channel, user, Outbound(note, [Choice("cmd:menu", t("common.menu"))]), key, "system")
+
+
+async def _deliver(app, channel: str, user: str, msg: Outbound, key: str, who_label: str, shown: str | None = None,
+                   **extra) -> None:
+    """Send one message through the person's channel, then append it to their transcript."""
+    senders = getattr(app.state, "senders", None) or {}
+    sender = senders.get(channel)
+    db = app.state.db
+    try:
+        if sender is not None:
+            await sender.send(user, [msg])
+        elif channel == Channel.WEB.value:
+            async with db.session() as s:
+                s.add(PendingReply(user=user, message=msg.as_json(), created_at=time.time()))
+        elif channel == Channel.SMS.value:
+            await app.state.engine.deps.sms.send_text(user, msg.text)
+        else:
+            raise DeliveryFailed(f"no sender for {channel}")
+    except DeliveryFailed:
+        raise
+    except Exception as exc:
+        log.warning("delivery to a %s user failed: %s", channel, type(exc).__name__)
+        raise DeliveryFailed(str(exc)) from exc
+    async with db.session() as s:
+        conv = await s.get(Conversation, key)
+        if conv is not None:
+            conv.turns = add_entries(list(conv.turns or []), entry(who_label, shown or msg.text, **extra))
+            conv.updated_at = time.time()
+
+
+async def pending(db: Database, user: str) -> list[dict]:
+    """Agent replies waiting for a web-chat user; handed over once."""
+    async with db.session() as s:
+        rows = list(await s.scalars(select(PendingReply).where(PendingReply.user == user).order_by(PendingReply.id)))
+        if rows:
+            await s.execute(delete(PendingReply).where(PendingReply.id.in_([r.id for r in rows])))
+        return [r.message for r in rows]

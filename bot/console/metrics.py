@@ -1,0 +1,157 @@
+"""What the organization measures: services started and finished per channel, where people give up,
+handoffs and their reasons, and the office visits avoided; with charts drawn as inline SVG."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+
+from bot.console.models import Conversation, Event
+from bot.console.recorder import ABANDON_AFTER
+from bot.engine.fmt import fa, number
+from bot.storage import Database
+
+CHANNELS = ("web", "telegram", "bale", "sms", "console")
+COLORS = {"web": "#1f6f8b", "telegram": "#2aa3dd", "bale": "#2e9e6a", "sms": "#c07b17", "console": "#7a4fa3"}
+VISITS_PER_SERVICE = 1  # the stated assumption: one finished service spares one office visit
+
+
+@dataclass
+class Report:
+    """Counts for one period."""
+
+    since: float
+    started: Counter = field(default_factory=Counter)  # (flow, channel)
+    finished: Counter = field(default_factory=Counter)
+    cancelled: Counter = field(default_factory=Counter)
+    gave_up: Counter = field(default_factory=Counter)
+    dropped_at: dict = field(default_factory=lambda: defaultdict(Counter))  # flow -> step -> n
+    handoffs: Counter = field(default_factory=Counter)  # reason
+    handoffs_by_channel: Counter = field(default_factory=Counter)
+
+    def total(self, counter: Counter, flow: str | None = None, channel: str | None = None) -> int:
+        return sum(n for (f, c), n in counter.items() if (flow is None or f == flow) and (channel is None or c == channel))
+
+    @property
+    def flows(self) -> list[str]:
+        names = {f for f, _ in self.started} | {f for f, _ in self.finished}
+        return sorted(names, key=lambda f: -self.total(self.started, f))
+
+    @property
+    def channels(self) -> list[str]:
+        seen = {c for _, c in self.started} | {c for _, c in self.finished}
+        return [c for c in CHANNELS if c in seen] + sorted(seen - set(CHANNELS))
+
+    @property
+    def visits_avoided(self) -> int:
+        return self.total(self.finished) * VISITS_PER_SERVICE
+
+
+async def report(db: Database, days: int) -> Report:
+    """Counts of the last ``days`` days (and services left unfinished for half an hour or more)."""
+    now = time.time()
+    since = now - days * 86400
+    rep = Report(since=since)
+    async with db.session() as s:
+        rows = (await s.execute(
+            select(Event.kind, Event.flow, Event.channel, Event.outcome, Event.step, Event.reason, func.count())
+            .where(Event.at >= since)
+            .group_by(Event.kind, Event.flow, Event.channel, Event.outcome, Event.step, Event.reason))).all()
+        stale = (await s.execute(
+            select(Conversation.flow, Conversation.step, func.count())
+            .where(Conversation.flow.is_not(None), Conversation.updated_at < now - ABANDON_AFTER,
+                   Conversation.updated_at >= since)
+            .group_by(Conversation.flow, Conversation.step))).all()
+    for kind, flow, channel, outcome, step, reason, n in rows:
+        if kind == "started":
+            rep.started[(flow, channel)] += n
+        elif kind == "handoff":
+            rep.handoffs[reason or "asked"] += n
+            rep.handoffs_by_channel[channel] += n
+        elif kind == "ended":
+            if outcome == "done":
+                rep.finished[(flow, channel)] += n
+            elif outcome == "gave_up":
+                rep.gave_up[(flow, channel)] += n
+            elif outcome == "cancelled":
+                rep.cancelled[(flow, channel)] += n
+            if outcome in ("gave_up", "cancelled", "abandoned"):
+                rep.dropped_at[flow][step or "-"] += n
+    for flow, step, n in stale:
+        rep.dropped_at[flow][step or "-"] += n
+    return rep
+
+
+# ---- inline SVG, drawn right to left ------------------------------------------------------------
+
+def _svg(width: int, height: int, body: list[str], title: str) -> Markup:
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+            f'aria-label="{escape(title)}" direction="rtl" font-family="Vazirmatn, Tahoma, sans-serif">'
+            f"<title>{escape(title)}</title>")
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def service_chart(rep: Report, titles: dict[str, str], title: str, legend: dict[str, str]) -> Markup:
+    """Per service: started (light bar) and finished (stacked by channel), bars growing leftwards."""
+    flows = rep.flows
+    width, label_w, row_h, top = 860, 230, 46, 34
+    height = top + max(1, len(flows)) * row_h + 16
+    scale_max = max([rep.total(rep.started, f) for f in flows] + [rep.total(rep.finished, f) for f in flows] + [1])
+    plot = width - label_w - 70
+    right = width - label_w
+    body: list[str] = []
+    x = right
+    for ch in rep.channels:
+        body.append(f'<rect x="{x - 14}" y="8" width="14" height="14" rx="3" fill="{COLORS.get(ch, "#666")}"/>')
+        body.append(f'<text x="{x - 20}" y="20" font-size="13" text-anchor="end" fill="#333">{escape(legend.get(ch, ch))}</text>')
+        x -= 24 + 9 * len(legend.get(ch, ch)) + 14
+    body.append(f'<rect x="{x - 14}" y="8" width="14" height="14" rx="3" fill="#dfe7ec"/>')
+    body.append(f'<text x="{x - 20}" y="20" font-size="13" text-anchor="end" fill="#333">{escape(legend["started"])}</text>')
+    for i, flow in enumerate(flows):
+        y = top + i * row_h
+        started, done = rep.total(rep.started, flow), rep.total(rep.finished, flow)
+        body.append(f'<text x="{width - 4}" y="{y + 25}" font-size="15" text-anchor="end" fill="#1d2b36">'
+                    f'{escape(titles.get(flow, flow))}</text>')
+        w = plot * started / scale_max
+        body.append(f'<rect x="{right - w:.1f}" y="{y + 6}" width="{w:.1f}" height="30" rx="4" fill="#dfe7ec">'
+                    f'<title>{escape(legend["started"])}: {fa(started)}</title></rect>')
+        x = right
+        for ch in rep.channels:
+            n = rep.finished.get((flow, ch), 0)
+            if not n:
+                continue
+            w = plot * n / scale_max
+            body.append(f'<rect x="{x - w:.1f}" y="{y + 12}" width="{w:.1f}" height="18" fill="{COLORS.get(ch, "#666")}">'
+                        f'<title>{escape(legend.get(ch, ch))}: {fa(n)}</title></rect>')
+            x -= w
+        end = right - plot * max(started, done) / scale_max
+        rate = f" ({fa(round(100 * done / started))}٪)" if started else ""
+        body.append(f'<text x="{end - 6:.1f}" y="{y + 26}" font-size="13" text-anchor="end" fill="#1d2b36">'
+                    f'{number(done)} / {number(started)}{rate}</text>')
+    if not flows:
+        body.append(f'<text x="{width / 2}" y="{top + 24}" font-size="15" text-anchor="middle" fill="#777">'
+                    f'{escape(legend["empty"])}</text>')
+    return _svg(width, height, body, title)
+
+
+def bars(items: list[tuple[str, int]], title: str, color: str = "#b4532a", empty: str = "") -> Markup:
+    """A plain horizontal bar chart of labelled counts, right to left."""
+    width, label_w, row_h = 860, 300, 34
+    height = max(1, len(items)) * row_h + 12
+    top = max([n for _, n in items] + [1])
+    plot = width - label_w - 60
+    right = width - label_w
+    body: list[str] = []
+    for i, (label, n) in enumerate(items):
+        y = 6 + i * row_h
+        w = plot * n / top
+        body.append(f'<text x="{width - 4}" y="{y + 19}" font-size="14" text-anchor="end" fill="#1d2b36">{escape(label)}</text>')
+        body.append(f'<rect x="{right - w:.1f}" y="{y + 4}" width="{w:.1f}" height="22" rx="3" fill="{color}"/>')
+        body.append(f'<text x="{right - w - 6:.1f}" y="{y + 20}" font-size="13" text-anchor="end" fill="#1d2b36">{number(n)}</text>')
+    if not items:
+        body.append(f'<text x="{width / 2}" y="24" font-size="15" text-anchor="middle" fill="#777">{escape(empty)}</text>')
+    return _svg(width, height, body, title)

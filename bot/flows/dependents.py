@@ -1,0 +1,249 @@
+"""خدمت ۶ — ثبت‌نام غیرحضوری افراد تبعی توسط بیمه‌شده اصلی.
+
+Who: an insured person (or a pensioner) and the family members covered through them. The bot
+checks who they are, lists the dependents on record (name, relation, birth date) and offers to
+add one: the relation (spouse, child, father, mother), the family member's national code, a
+summary to confirm, then the back-end's decision; every refusal of the rules of the law
+(age, study, marriage, disability) is explained with what would make the person eligible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from bot.engine.context import Ctx, idempotency_key
+from bot.engine.fmt import fa, jdate, mask_code, number
+from bot.engine.messages import Choice
+from bot.flows.common import yes_no_buttons
+from bot.flows.identity import identity_steps
+from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
+from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
+
+FAQ = {"faq_documents": "dependents.faq_documents", "faq_cost": "dependents.faq_cost",
+       "faq_why": "dependents.faq_why"}
+RELATIONS = ("spouse", "child", "father", "mother")
+_FROM_PERSIAN = {"همسر": "spouse", "فرزند": "child", "پدر": "father", "مادر": "mother"}
+REFUSALS = ("child_over_age", "daughter_married_or_employed", "husband_not_eligible", "parent_under_age",
+            "not_related", "already_dependent", "not_insured")
+_NC_REASONS = {"length": "dependents.nc_length", "checksum": "dependents.nc_checksum",
+               "repeated": "dependents.nc_checksum"}
+_ADD = re.compile(r"اضافه|افزودن|ثبت|تحت\s*(پوشش|تکفل)|زیر\s*پوشش|بیمه\s*(کن|کردن|کنم)|add|ezafe")
+_LIST = re.compile(r"لیست|فهرست|مشاهده|ببینم|نمایش|کیا|چه\s*کسانی")
+_QUESTION = re.compile(r"\?|چرا|چقدر|چه\s|چطور|چگونه|آیا|کی\s|چند|شرایط|شرط")
+_TOPIC_DOCS = re.compile(r"مدرک|مدارک|گواهی|شناسنامه|کاغذ")
+_TOPIC_COST = re.compile(r"هزینه|رایگان|کارمزد|حق\s*بیمه|پول")
+_TOPIC_WHY = re.compile(r"چرا|شرایط|شرط|سن|سال|دانشجو|محصل|ازدواج|ازکارافتاده|از\s*کار\s*افتاده|معلول")
+
+
+def _faq_digression(answer: Answer, step: str) -> None:
+    """A question about the rules typed where an answer was expected: explain, then ask again."""
+    text = answer.text
+    if not text or not _QUESTION.search(text):
+        return
+    for rx, key in ((_TOPIC_DOCS, "faq_documents"), (_TOPIC_COST, "faq_cost"), (_TOPIC_WHY, "faq_why")):
+        if rx.search(text):
+            raise Goto(step, FAQ[key])
+
+
+def _relation_of(text: str) -> str | None:
+    from bot.nlu.extract import relation
+
+    persian = relation(text) if text else None
+    return _FROM_PERSIAN.get(persian or "")
+
+
+def _relation_title(ctx: Ctx, relation: str | None) -> str:
+    return ctx.text(f"dependents.relation.{relation}") if relation in RELATIONS else ""
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+async def take_request(ctx: Ctx) -> None:
+    """When the first message already asks to add someone («پسرم را اضافه کنید»), keep the relation."""
+    text = ctx.inbound.text or ""
+    if not text or _LIST.search(text) or not _ADD.search(text):
+        return
+    from bot.nlu.normalize import normalize
+
+    relation = _relation_of(normalize(text))
+    if relation:
+        ctx.slots["relation"] = relation
+        ctx.slots["want_add"] = True
+
+
+async def list_dependents(ctx: Ctx) -> None:
+    """Say who is covered now."""
+    try:
+        people = await ctx.api.dependents(ctx.national_code)
+    except NotFound:
+        raise Stop("dependents.no_record") from None
+    ctx.slots["_listed"] = [d.national_code for d in people]
+    name = ctx.slots.get("name", "")
+    if not people:
+        ctx.say("dependents.none", name=name)
+        return
+    lines = ("، " if ctx.variant == "sms" else "\n").join(
+        ctx.text("dependents.line", first_name=d.first_name or mask_code(d.national_code),
+                 relation=_relation_title(ctx, d.relation), birth=jdate(d.birth_date))
+        for d in people
+    )
+    ctx.say("dependents.list", name=name, count=number(len(people)), lines=lines)
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def parse_want_add(ctx: Ctx, answer: Answer) -> bool:
+    """Yes or no; naming a relation («پدرم را اضافه کن») is a yes with the relation kept."""
+    from bot.nlu.extract import yes_no
+
+    if answer.choice in ("yes", "no"):
+        return answer.choice == "yes"
+    relation = _relation_of(answer.text)
+    if relation and yes_no(answer.text) is not False:
+        ctx.slots["relation"] = relation
+        return True
+    value = yes_no(answer.text)
+    if value is None:
+        _faq_digression(answer, "want_add")
+        raise Invalid("common.answer_yes_no")
+    return value
+
+
+def relation_choices(ctx: Ctx) -> list[Choice]:
+    return [ctx.choice(f"rel:{r}", f"dependents.relation.{r}") for r in RELATIONS]
+
+
+def parse_relation(ctx: Ctx, answer: Answer) -> str:
+    """Spouse, child, father or mother: a button, its number or the word; a code given with it is kept."""
+    from bot.nlu.extract import national_code
+
+    if answer.choice and answer.choice.startswith("rel:") and answer.choice[4:] in RELATIONS:
+        return answer.choice[4:]
+    relation = _relation_of(answer.text)
+    if relation:
+        code = national_code(answer.text)
+        if code and "dep_nc" not in ctx.slots and code != ctx.national_code:
+            ctx.slots["dep_nc"] = code
+        return relation
+    _faq_digression(answer, "relation")
+    raise Invalid("dependents.relation_pick_one")
+
+
+def parse_dep_nc(ctx: Ctx, answer: Answer) -> str:
+    """The family member's national code: ten digits with a right check digit, not one's own or listed."""
+    from bot.nlu.extract import check_national_code, national_code
+
+    code = national_code(answer.text)
+    if not code:
+        digits = "".join(ch for ch in answer.text if ch.isdigit())
+        if not digits:
+            _faq_digression(answer, "dep_nc")
+            raise Invalid("dependents.nc_missing")
+        raise Invalid(_NC_REASONS.get(check_national_code(digits), "dependents.nc_length"), count=fa(len(digits)))
+    if code == ctx.national_code:
+        raise Invalid("dependents.nc_own")
+    if code in (ctx.slots.get("_listed") or []):
+        raise Invalid("dependents.nc_listed", code=fa(code))
+    return code
+
+
+def _ask_nc_fields(ctx: Ctx) -> dict:
+    return {"relation": _relation_title(ctx, ctx.slots.get("relation"))}
+
+
+def summary_fields(ctx: Ctx) -> dict:
+    return {"relation": _relation_title(ctx, ctx.slots.get("relation")), "code": fa(ctx.slots.get("dep_nc", ""))}
+
+
+def _fix_choices(ctx: Ctx) -> list[Choice]:
+    return [ctx.choice("fix:relation", "dependents.fix_relation"), ctx.choice("fix:dep_nc", "dependents.fix_code"),
+            ctx.choice("fix:cancel", "dependents.fix_cancel")]
+
+
+def parse_fix(ctx: Ctx, answer: Answer) -> str:
+    """Which answer to correct: the relation or the national code (or give up)."""
+    if answer.choice and answer.choice.startswith("fix:"):
+        return answer.choice[4:]
+    if "نسبت" in answer.text or _relation_of(answer.text):
+        return "relation"
+    if "کد" in answer.text or "ملی" in answer.text:
+        return "dep_nc"
+    if "انصراف" in answer.text:
+        return "cancel"
+    raise Invalid("dependents.fix_pick_one")
+
+
+async def go_fix(ctx: Ctx) -> None:
+    """Back to the one answer to correct, keeping the other."""
+    field = ctx.slots.pop("fix", None)
+    if field not in ("relation", "dep_nc"):
+        raise Stop("common.cancelled_flow")
+    raise Goto(field, forget=(field, "confirm"))
+
+
+async def end_without_adding(ctx: Ctx) -> None:
+    """The person only wanted the list."""
+    raise Stop("dependents.no_add_done")
+
+
+# --- the addition -------------------------------------------------------------------------------
+
+
+async def add(ctx: Ctx) -> None:
+    """Ask the back-end to add the family member; explain a refusal and what would change it."""
+    s = ctx.slots
+    relation, code = s["relation"], s["dep_nc"]
+    digest = hashlib.sha1(f"{relation}|{code}".encode()).hexdigest()[:10]
+    key = f"{idempotency_key(ctx, 'add')}:{digest}"
+    title = _relation_title(ctx, relation)
+    try:
+        dep = await ctx.api.add_dependent(ctx.national_code, code, relation, idempotency_key=key)
+    except NotFound as exc:
+        if exc.reason in ("unknown_person", "not_found"):
+            raise Goto("dep_nc", "dependents.refused.unknown_person", forget=("dep_nc", "confirm"),
+                       code=fa(code)) from None
+        raise Stop("dependents.no_record") from None
+    except InvalidInput as exc:
+        if exc.reason == "bad_national_code":
+            raise Goto("dep_nc", "dependents.nc_checksum", forget=("dep_nc", "confirm")) from None
+        raise
+    except NotEligible as exc:
+        d = exc.details or {}
+        fields = dict(relation=title, code=fa(code), age=fa(d.get("age", "")),
+                      required_age=fa(d.get("required_age", "")), name=s.get("name", ""))
+        if exc.reason == "not_related":
+            raise Goto("fix", "dependents.refused.not_related", forget=("confirm",), **fields) from None
+        if exc.reason == "parent_under_age" and relation == "mother":
+            raise Stop("dependents.refused.mother_under_age", **fields) from None
+        reason = exc.reason if exc.reason in REFUSALS else "other"
+        raise Stop(f"dependents.refused.{reason}", **fields) from None
+    except Conflict:
+        raise Stop("dependents.refused.other", relation=title) from None
+    ctx.say("dependents.added", first_name=dep.first_name or mask_code(dep.national_code),
+            relation=_relation_title(ctx, dep.relation), birth=jdate(dep.birth_date), code=fa(dep.national_code))
+
+
+FLOW = Flow(
+    name="dependents",
+    title="menu.dependents",
+    description="dependents.about",
+    faq=FAQ,
+    steps=[
+        Do("take_request", take_request),
+        *identity_steps(),
+        Do("list", list_dependents),
+        Ask("want_add", "dependents.offer_add", parse=parse_want_add,
+            choices=yes_no_buttons("dependents.yes_add", "dependents.no_add")),
+        Do("done", end_without_adding, when=lambda c: not c.slots.get("want_add")),
+        Ask("relation", "dependents.ask_relation", parse=parse_relation, choices=relation_choices),
+        Ask("dep_nc", "dependents.ask_national_code", parse=parse_dep_nc, fields=_ask_nc_fields, retries=4),
+        Confirm("confirm", "dependents.summary", fields=summary_fields, redo="fix"),
+        Ask("fix", "dependents.ask_fix", parse=parse_fix, choices=_fix_choices, keep=False,
+            when=lambda c: not c.slots.get("confirm")),
+        Do("go_fix", go_fix, when=lambda c: not c.slots.get("confirm")),
+        Do("add", add),
+    ],
+)

@@ -1,0 +1,190 @@
+"""خدمت ۹۵ — توافق غیرحضوری کارفرمایان برای ابلاغ احکام و مکاتبات الکترونیکی.
+
+Who: the employer of a workshop or an authorized representative. The bot tells whether the
+workshop's e-notice agreement is accepted; if not, shows its text in readable parts (a
+«next part» button; by SMS a short summary and a link), asks whether they agree, confirms
+with a one-time code sent to their verified mobile, accepts it, and tells the new state.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bot.engine import otp
+from bot.engine.context import Ctx, idempotency_key
+from bot.engine.fmt import fa, jdate, mask_code
+from bot.engine.messages import Channel, Choice
+from bot.flows.common import yes_no
+from bot.flows.identity import identity_steps
+from bot.flows.model import Answer, Ask, Do, Flow, Goto, Invalid, Stop
+from bot.flows.workshop import workshop_label, workshop_steps
+
+PAGE_CHARS = 650  # a readable part on a phone screen
+
+
+def pages_of(parts: list[str], limit: int = PAGE_CHARS) -> list[str]:
+    """The agreement's paragraphs grouped into parts of about ``limit`` characters."""
+    pages: list[str] = []
+    for part in (p.strip() for p in parts if p and p.strip()):
+        if pages and len(pages[-1]) + len(part) + 2 <= limit:
+            pages[-1] += "\n\n" + part
+        else:
+            pages.append(part)
+    return pages
+
+
+def _sms(ctx: Ctx) -> bool:
+    return ctx.channel is Channel.SMS
+
+
+async def load(ctx: Ctx) -> None:
+    """Tell the agreement's state; stop when it is already accepted."""
+    notice = await ctx.api.e_notice(ctx.slots["workshop"], ctx.national_code)
+    label = workshop_label(ctx)
+    if notice.accepted:
+        since = ctx.text("e_notice.since", date=jdate(notice.accepted_on)) if notice.accepted_on else ""
+        raise Stop("e_notice.already", since=since, **label)
+    ctx.slots["_pages"] = pages_of(notice.text_parts)
+    ctx.slots["_page"] = 0
+    ctx.say("e_notice.not_accepted_sms" if _sms(ctx) else "e_notice.not_accepted", **label)
+
+
+def _reading(ctx: Ctx) -> bool:
+    return not _sms(ctx) and ctx.slots.get("_page", 0) < len(ctx.slots.get("_pages") or []) - 1
+
+
+def page_fields(ctx: Ctx) -> dict:
+    """The part to read now, and where it is in the whole."""
+    pages = ctx.slots.get("_pages") or []
+    i = ctx.slots.get("_page", 0)
+    return {"text": pages[i] if i < len(pages) else "", "i": fa(i + 1), "n": fa(len(pages))}
+
+
+def page_choices(ctx: Ctx) -> list[Choice]:
+    """The next part, or straight to the question."""
+    return [ctx.choice("next", "e_notice.btn_next"), ctx.choice("skip", "e_notice.btn_skip")]
+
+
+def parse_page(ctx: Ctx, answer: Answer) -> str:
+    """Read on, or skip to the question."""
+    import re
+
+    if answer.choice in ("next", "skip"):
+        return answer.choice
+    text = answer.text or ""
+    if re.search(r"بعد|ادامه|بیشتر|next|بله", text):
+        return "next"
+    if re.search(r"موافق|تأیید|تایید|پرسش|سؤال|سوال|رد\s*شو|skip", text):
+        return "skip"
+    raise Invalid("e_notice.pick_page")
+
+
+async def turn_page(ctx: Ctx) -> None:
+    """Move to the next part (or past them all) and show it."""
+    pages = ctx.slots.get("_pages") or []
+    if ctx.slots.get("page") == "skip":
+        ctx.slots["_page"], ctx.slots["_skipped"] = len(pages), True
+        return
+    ctx.slots["_page"] = ctx.slots.get("_page", 0) + 1
+    if _reading(ctx):
+        raise Goto("page")
+
+
+def agree_fields(ctx: Ctx) -> dict:
+    """The last part of the text (on the web and messengers), then the question."""
+    pages = ctx.slots.get("_pages") or []
+    i = ctx.slots.get("_page", 0)
+    last = ""
+    if not _sms(ctx) and i < len(pages):
+        last = ctx.text("e_notice.last_part", text=pages[i], i=fa(i + 1), n=fa(len(pages)))
+    return {"last": last, **workshop_label(ctx)}
+
+
+def agree_choices(ctx: Ctx) -> list[Choice]:
+    """Agree, or not now."""
+    return [ctx.choice("yes", "e_notice.btn_agree"), ctx.choice("no", "e_notice.btn_disagree")]
+
+
+async def not_agreed(ctx: Ctx) -> None:
+    """The person does not agree: nothing changes."""
+    raise Stop("e_notice.declined", **workshop_label(ctx))
+
+
+def _mobile(ctx: Ctx) -> str:
+    ident = ctx.session.verified()
+    return ident.mobile if ident else ctx.slots.get("mobile", "")
+
+
+async def send_code(ctx: Ctx) -> None:
+    """Send a one-time code to the verified mobile, to sign the acceptance."""
+    s, store = ctx.deps.settings, ctx.deps.store
+    by_user = await store.hit(f"enotice-otp:u:{ctx.inbound.key}", s.otp_window_seconds)
+    by_code = await store.hit(f"enotice-otp:nc:{ctx.national_code}", s.otp_window_seconds)
+    if max(by_user, by_code) > s.otp_max_sends:
+        raise Stop("e_notice.too_many_codes")
+    code = otp.new_code()
+    mobile = _mobile(ctx)
+    ctx.session.otp = otp.issue(code, mobile, s.otp_ttl_seconds, s.otp_max_tries)
+    await ctx.deps.sms.send_otp(mobile, code)
+    ctx.slots["_code_sent"] = int(time.time())
+
+
+def code_fields(ctx: Ctx) -> dict:
+    """The masked mobile the code went to."""
+    return {"mobile": mask_code(_mobile(ctx))}
+
+
+def code_choices(ctx: Ctx) -> list[Choice]:
+    """Send the code again."""
+    return [ctx.choice("resend", "identity.resend")]
+
+
+def parse_code(ctx: Ctx, answer: Answer) -> bool:
+    """Check the typed one-time code; «send again» goes back to sending."""
+    if answer.choice == "resend" or answer.text in ("ارسال مجدد", "ارسال دوباره", "resend"):
+        raise Goto("send_agree_code", forget=("agree_code",))
+    typed = "".join(ch for ch in answer.text if ch.isdigit())
+    if not typed:
+        raise Invalid("identity.code_missing")
+    result = otp.check(ctx.session.otp, typed)
+    if result is otp.Check.OK:
+        ctx.session.otp = None
+        return True
+    if result is otp.Check.EXPIRED:
+        raise Invalid("identity.code_expired")
+    if result is otp.Check.WRONG:
+        raise Invalid("identity.code_wrong", left=fa(ctx.session.otp["left"]))
+    ctx.session.otp = None
+    raise Stop("e_notice.code_locked")
+
+
+async def accept(ctx: Ctx) -> None:
+    """Accept the agreement and tell its state afterwards."""
+    notice = await ctx.api.accept_e_notice(ctx.slots["workshop"], ctx.national_code,
+                                           idempotency_key=idempotency_key(ctx, "accept"))
+    label = workshop_label(ctx)
+    if not notice.accepted:
+        raise Stop("e_notice.not_recorded", **label)
+    ctx.say("e_notice.accepted", date=jdate(notice.accepted_on) or "", **label)
+
+
+FLOW = Flow(
+    name="e_notice",
+    title="menu.e_notice",
+    description="e_notice.about",
+    faq={"faq_documents": "e_notice.faq_documents", "faq_cost": "e_notice.faq_cost", "faq_why": "e_notice.faq_why"},
+    steps=[
+        *identity_steps(),
+        *workshop_steps(),
+        Do("load", load),
+        Ask("page", "e_notice.page", parse=parse_page, choices=page_choices, fields=page_fields, keep=False,
+            when=_reading),
+        Do("turn", turn_page, when=_reading),
+        Ask("agree", "e_notice.ask_agree", parse=yes_no, choices=agree_choices, fields=agree_fields),
+        Do("not_agreed", not_agreed, when=lambda c: c.slots.get("agree") is False),
+        Do("send_agree_code", send_code),
+        Ask("agree_code", "e_notice.ask_code", parse=parse_code, fields=code_fields, choices=code_choices,
+            keep=False, retries=6),
+        Do("accept", accept),
+    ],
+)

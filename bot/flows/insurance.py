@@ -1,0 +1,99 @@
+"""خدمت ۲-۵ — استعلام ارتباط بیمه‌ای و گواهی آن.
+
+Who: anyone with an insurance record. The bot checks who they are, tells whether they are
+insured now (where, since when, which kind, how many days of record) or since when they are
+not, and issues the certificate that any organization with an agreement can verify by its code.
+"""
+
+from __future__ import annotations
+
+from bot.engine.context import Ctx, idempotency_key
+from bot.engine.fmt import fa, jdate, number
+from bot.engine.messages import Channel, Document, Link
+from bot.flows.common import yes_no, yes_no_buttons
+from bot.flows.identity import identity_steps
+from bot.flows.model import Ask, Do, Flow, Say, Stop
+from integrations.tamin.errors import NotFound
+
+
+async def person_name(ctx: Ctx) -> str:
+    """The verified person's full name (read once from the back-end when identity was carried over)."""
+    if not ctx.slots.get("name"):
+        try:
+            person = await ctx.api.person(ctx.national_code)
+        except NotFound:
+            raise Stop("identity.no_record") from None
+        ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
+        ctx.slots["insurance_number"] = person.insurance_number or ""
+    return ctx.slots["name"]
+
+
+def _lines(ctx: Ctx, parts: list[tuple[str, dict]]) -> str:
+    sep = "، " if ctx.channel is Channel.SMS else "\n"
+    return sep.join(ctx.text(key, **fields) for key, fields in parts)
+
+
+async def load_relationship(ctx: Ctx) -> None:
+    """Read the insurance relationship and tell it."""
+    name = await person_name(ctx)
+    try:
+        rel = await ctx.api.insurance_relationship(ctx.national_code)
+    except NotFound:
+        raise Stop("insurance.none", name=name) from None
+    parts: list[tuple[str, dict]] = []
+    if rel.insured_now:
+        if rel.workshop_name or rel.workshop_code:
+            parts.append(("insurance.line.workshop", {"workshop": rel.workshop_name or "",
+                                                      "code": fa(rel.workshop_code or "")}))
+        if rel.insurance_kind:
+            parts.append(("insurance.line.kind", {"kind": ctx.text(f"insurance.kind.{rel.insurance_kind}")}))
+        if rel.insured_since:
+            parts.append(("insurance.line.since", {"date": jdate(rel.insured_since)}))
+    elif rel.last_insured_until:
+        parts.append(("insurance.line.until", {"date": jdate(rel.last_insured_until)}))
+    else:
+        parts.append(("insurance.line.until_unknown", {}))
+    parts.append(("insurance.line.days", {"days": number(rel.contribution_days)}))
+    if rel.insurance_number and ctx.channel is not Channel.SMS:
+        parts.append(("insurance.line.number", {"number": fa(rel.insurance_number)}))
+    header = "insurance.header.insured" if rel.insured_now else "insurance.header.not_insured"
+    ctx.say("insurance.status", header=ctx.text(header, name=name), lines=_lines(ctx, parts))
+
+
+async def issue_certificate(ctx: Ctx) -> None:
+    """Issue the certificate: a PDF on messengers and the web, its code and link by SMS."""
+    cert = await ctx.api.insurance_certificate(ctx.national_code, idempotency_key=idempotency_key(ctx, "cert"))
+    fields = dict(code=fa(cert.verification_code), url=cert.verify_url, date=jdate(cert.issued_on))
+    if ctx.channel is Channel.SMS:
+        ctx.say("insurance.certificate", **fields)
+        return
+    ctx.say(
+        "insurance.certificate",
+        document=Document(cert.pdf_url, f"insurance-certificate-{cert.verification_code}.pdf"),
+        links=[Link(cert.pdf_url, ctx.text("common.download_pdf")), Link(cert.verify_url, ctx.text("common.verify_link"))],
+        **fields,
+    )
+
+
+async def _fail_soft(ctx: Ctx) -> None:
+    """Issue the certificate; a refusal of the back-end is explained rather than shown raw."""
+    try:
+        await issue_certificate(ctx)
+    except NotFound as exc:
+        raise Stop("insurance.none", name=ctx.slots.get("name", "")) from exc
+
+
+FLOW = Flow(
+    name="insurance_record",
+    title="menu.insurance_record",
+    description="insurance.about",
+    faq={"faq_documents": "insurance.faq_documents", "faq_cost": "insurance.faq_cost", "faq_why": "insurance.faq_why"},
+    steps=[
+        *identity_steps(),
+        Do("load", load_relationship),
+        Ask("want_certificate", "insurance.offer_certificate", parse=yes_no,
+            choices=yes_no_buttons("insurance.yes_certificate", "insurance.no_certificate")),
+        Do("certificate", _fail_soft, when=lambda c: bool(c.slots.get("want_certificate"))),
+        Say("no_certificate", "insurance.certificate_later", when=lambda c: not c.slots.get("want_certificate")),
+    ],
+)

@@ -1,0 +1,245 @@
+"""خدمت ۱۲ — پرداخت غیرحضوری غرامت دستمزد ایام بیماری به بیمه‌شدگان اجباری دارای تست کرونای مثبت.
+
+Who: a compulsory insured worker with a positive COVID test on record. The bot checks who they
+are and whether a remote claim is possible (refusals explained), then collects the leave's
+start and end, the test's date and reference and a Sheba in their own name, each checked as
+it is typed, shows a summary to confirm, and registers the claim: tracking number, days,
+waiting days, paid days and amount.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from bot.engine.context import Ctx, idempotency_key
+from bot.engine.fmt import fa, jdate, number, rial
+from bot.engine.messages import Choice
+from bot.flows.identity import identity_steps
+from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
+from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
+
+FAQ = {"faq_documents": "sick_pay.faq_documents", "faq_cost": "sick_pay.faq_cost", "faq_why": "sick_pay.faq_why"}
+REFUSALS = ("not_insured", "not_compulsory", "no_positive_test", "already_claimed")
+FIELDS = ("date_from", "date_to", "test_date", "test_ref", "sheba")
+_SHEBA_REASONS = {"length": "sick_pay.sheba_length", "checksum": "sick_pay.sheba_checksum",
+                  "country": "sick_pay.sheba_country", "missing": "sick_pay.sheba_missing"}
+_QUESTION = re.compile(r"\?|چرا|چقدر|چه\s|چطور|چگونه|آیا|کی\s|چند")
+_TOPIC_DOCS = re.compile(r"مدرک|مدارک|گواهی|نامه|کاغذ")
+_TOPIC_COST = re.compile(r"هزینه|رایگان|کارمزد|پول\s*(بدم|بدهم|میخواد|می‌خواد)")
+_TOPIC_WHY = re.compile(r"چرا|روز\s*اول|روزهای\s*اول|سه\s*روز|3\s*روز|انتظار|درصد|دو\s*سوم|سه\s*چهارم|چقدر|چه\s*مبلغ|"
+                        r"چطور\s*حساب|محاسبه|کمتر")
+
+
+def _today() -> str:
+    import jdatetime
+
+    return jdatetime.date.today().strftime("%Y-%m-%d")
+
+
+def _faq_digression(ctx: Ctx, answer: Answer, step: str) -> None:
+    """A question about the rules typed where an answer was expected: explain, then ask again."""
+    text = answer.text
+    if not text or not _QUESTION.search(text):
+        return
+    for rx, key in ((_TOPIC_DOCS, "faq_documents"), (_TOPIC_COST, "faq_cost"), (_TOPIC_WHY, "faq_why")):
+        if rx.search(text):
+            raise Goto(step, FAQ[key])
+
+
+# --- eligibility -------------------------------------------------------------------------------
+
+
+async def check_eligibility(ctx: Ctx) -> None:
+    """Whether a remote claim is possible; say what is on record or why not."""
+    try:
+        e = await ctx.api.sick_pay_eligibility(ctx.national_code)
+    except NotFound:
+        raise Stop("sick_pay.refused.no_record") from None
+    if not e.eligible:
+        reason = e.reason if e.reason in REFUSALS else "other"
+        raise Stop(f"sick_pay.refused.{reason}", name=ctx.slots.get("name", ""))
+    ctx.slots["_rec"] = {"test": e.test_positive_on, "from": e.leave_from, "to": e.leave_to}
+    if e.leave_from and e.leave_to:
+        ctx.say("sick_pay.on_record", name=ctx.slots.get("name", ""), test=jdate(e.test_positive_on),
+                start=jdate(e.leave_from), end=jdate(e.leave_to))
+    else:
+        ctx.say("sick_pay.on_record_test", name=ctx.slots.get("name", ""), test=jdate(e.test_positive_on))
+
+
+def _rec(ctx: Ctx, what: str) -> str | None:
+    return (ctx.slots.get("_rec") or {}).get(what)
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+
+def _date(ctx: Ctx, answer: Answer, step: str) -> str:
+    from bot.nlu.extract import jalali_date
+
+    value = jalali_date(answer.text)
+    if value is None:
+        _faq_digression(ctx, answer, step)
+        raise Invalid("sick_pay.bad_date" if re.search(r"\d", answer.text) else "sick_pay.date_missing")
+    if value > _today():
+        raise Invalid("sick_pay.date_future", date=jdate(value), today=jdate(_today()))
+    return value
+
+
+def parse_date_from(ctx: Ctx, answer: Answer) -> str:
+    """The first day of the sick leave: a real Jalali date, not in the future, within the leave on record."""
+    value = _date(ctx, answer, "date_from")
+    start, end = _rec(ctx, "from"), _rec(ctx, "to")
+    if start and end and not start <= value <= end:
+        raise Invalid("sick_pay.start_out_of_record", date=jdate(value), start=jdate(start), end=jdate(end))
+    if ctx.slots.get("date_to") and ctx.slots["date_to"] < value:
+        ctx.slots.pop("date_to")  # the end kept from before no longer fits: ask it again
+    return value
+
+
+def parse_date_to(ctx: Ctx, answer: Answer) -> str:
+    """The last day of the sick leave: not before the start, within the leave on record."""
+    value = _date(ctx, answer, "date_to")
+    first = ctx.slots.get("date_from")
+    if first and value < first:
+        raise Invalid("sick_pay.end_before_start", date=jdate(value), start=jdate(first))
+    end = _rec(ctx, "to")
+    if end and value > end:
+        raise Invalid("sick_pay.end_out_of_record", date=jdate(value), end=jdate(end))
+    return value
+
+
+def parse_test_date(ctx: Ctx, answer: Answer) -> str:
+    """The date of the positive test: not after the leave began, the test on record."""
+    value = _date(ctx, answer, "test_date")
+    first = ctx.slots.get("date_from")
+    if first and value > first:
+        raise Invalid("sick_pay.test_after_leave", date=jdate(value), start=jdate(first))
+    test = _rec(ctx, "test")
+    if test and value != test:
+        raise Invalid("sick_pay.test_mismatch", date=jdate(value), test=jdate(test))
+    return value
+
+
+def parse_test_ref(ctx: Ctx, answer: Answer) -> str:
+    """The test result's reference: 4 to 40 Latin letters and digits, with at least one digit."""
+    compact = re.sub(r"[\s\-_/]", "", answer.text)
+    if re.fullmatch(r"[A-Za-z0-9]{4,40}", compact) and re.search(r"\d", compact):
+        return compact.upper()
+    _faq_digression(ctx, answer, "test_ref")
+    if not re.search(r"\d", compact):
+        raise Invalid("sick_pay.test_ref_missing")
+    raise Invalid("sick_pay.test_ref_invalid")
+
+
+def parse_sheba(ctx: Ctx, answer: Answer) -> str:
+    """A Sheba (IR + 24 digits) that passes its mod-97 check; otherwise what is wrong with it."""
+    from bot.nlu.extract import check_sheba, sheba
+
+    value = sheba(answer.text)
+    if value:
+        return value
+    _faq_digression(ctx, answer, "sheba")
+    text = re.sub(r"[\s\-]", "", answer.text).upper()
+    found = re.search(r"([A-Z]{2})?\d+", text)
+    if not found:
+        raise Invalid("sick_pay.sheba_missing")
+    reason = check_sheba(found.group(0))
+    digits = len(re.sub(r"\D", "", found.group(0)))
+    raise Invalid(_SHEBA_REASONS.get(reason, "sick_pay.sheba_checksum"), count=fa(digits))
+
+
+def _fix_choices(ctx: Ctx) -> list[Choice]:
+    return [ctx.choice(f"fix:{f}", f"sick_pay.field.{f}") for f in FIELDS] + [ctx.choice("fix:cancel", "sick_pay.fix_cancel")]
+
+
+def parse_fix(ctx: Ctx, answer: Answer) -> str:
+    """Which item of the summary to correct (a button, its number or its words)."""
+    if answer.choice and answer.choice.startswith("fix:"):
+        return answer.choice[4:]
+    words = {"شروع": "date_from", "پایان": "date_to", "تاریخ آزمایش": "test_date", "تاریخ تست": "test_date",
+             "شماره آزمایش": "test_ref", "کد آزمایش": "test_ref", "رهگیری": "test_ref", "شبا": "sheba",
+             "حساب": "sheba", "انصراف": "cancel"}
+    for word, field in words.items():
+        if word in answer.text:
+            return field
+    raise Invalid("sick_pay.fix_pick_one")
+
+
+async def go_fix(ctx: Ctx) -> None:
+    """Go back to the one answer the person wants to correct, keeping the others."""
+    field = ctx.slots.pop("fix", None)
+    if field == "cancel" or field not in FIELDS:
+        raise Stop("common.cancelled_flow")
+    raise Goto(field, forget=(field, "confirm"))
+
+
+# --- the claim ---------------------------------------------------------------------------------
+
+
+def summary_fields(ctx: Ctx) -> dict:
+    s = ctx.slots
+    return dict(start=jdate(s["date_from"]), end=jdate(s["date_to"]), test=jdate(s["test_date"]),
+                ref=fa(s["test_ref"]), sheba=fa(s["sheba"]), days=fa(_days(s["date_from"], s["date_to"])))
+
+
+def _days(start: str, end: str) -> int:
+    import jdatetime
+
+    a, b = (jdatetime.date(*(int(p) for p in d.split("-"))) for d in (start, end))
+    return (b.togregorian() - a.togregorian()).days + 1
+
+
+async def file_claim(ctx: Ctx) -> None:
+    """Register the claim; a refusal of the back-end goes back to the answer it concerns."""
+    s = ctx.slots
+    body = f"{s['date_from']}|{s['date_to']}|{s['test_date']}|{s['test_ref']}|{s['sheba']}"
+    key = f"{idempotency_key(ctx, 'claim')}:{hashlib.sha1(body.encode()).hexdigest()[:10]}"
+    try:
+        claim = await ctx.api.sick_pay_claim(ctx.national_code, s["date_from"], s["date_to"], s["test_date"],
+                                             s["test_ref"], s["sheba"], idempotency_key=key)
+    except InvalidInput as exc:
+        d = exc.details or {}
+        if exc.reason == "bad_sheba":
+            raise Goto("sheba", "sick_pay.backend.bad_sheba", forget=("sheba", "confirm")) from None
+        if exc.reason == "test_mismatch":
+            raise Goto("test_date", "sick_pay.backend.test_mismatch", forget=("test_date", "confirm"),
+                       test=jdate(d.get("test_positive_on"))) from None
+        if exc.reason == "leave_out_of_range":
+            raise Goto("date_from", "sick_pay.backend.out_of_range", forget=("date_from", "date_to", "confirm"),
+                       start=jdate(d.get("leave_from")), end=jdate(d.get("leave_to"))) from None
+        if exc.reason in ("bad_dates", "bad_date"):
+            raise Goto("date_from", "sick_pay.backend.bad_dates", forget=("date_from", "date_to", "confirm")) from None
+        raise
+    except NotEligible as exc:
+        reason = exc.reason if exc.reason in REFUSALS else "other"
+        raise Stop(f"sick_pay.refused.{reason}", name=s.get("name", "")) from None
+    except Conflict:
+        raise Stop("sick_pay.refused.already_claimed", name=s.get("name", "")) from None
+    ctx.say("sick_pay.registered", tracking=fa(claim.tracking_number), start=jdate(claim.leave_from),
+            end=jdate(claim.leave_to), days=number(claim.days), waiting=number(claim.waiting_days),
+            paid=number(claim.paid_days), daily=rial(claim.daily_amount), total=rial(claim.total_amount),
+            sheba=fa(claim.sheba_masked), filed=jdate(claim.filed_on))
+
+
+FLOW = Flow(
+    name="sick_pay",
+    title="menu.sick_pay",
+    description="sick_pay.about",
+    faq=FAQ,
+    steps=[
+        *identity_steps(),
+        Do("eligibility", check_eligibility),
+        Ask("date_from", "sick_pay.ask_date_from", parse=parse_date_from, retries=4),
+        Ask("date_to", "sick_pay.ask_date_to", parse=parse_date_to, retries=4,
+            fields=lambda c: {"start": jdate(c.slots.get("date_from"))}),
+        Ask("test_date", "sick_pay.ask_test_date", parse=parse_test_date, retries=4),
+        Ask("test_ref", "sick_pay.ask_test_ref", parse=parse_test_ref, retries=4),
+        Ask("sheba", "sick_pay.ask_sheba", parse=parse_sheba, retries=4),
+        Confirm("confirm", "sick_pay.summary", fields=summary_fields, redo="fix"),
+        Ask("fix", "sick_pay.ask_fix", parse=parse_fix, choices=_fix_choices, keep=False,
+            when=lambda c: not c.slots.get("confirm")),
+        Do("go_fix", go_fix, when=lambda c: not c.slots.get("confirm")),
+        Do("claim", file_claim),
+    ],
+)

@@ -1,0 +1,135 @@
+"""خدمت ۸۵ — انعقاد قرارداد بیمه اختیاری.
+
+Who: a person not insured now with at least 30 days of record (men with the military service
+card; over 50, a record as long as the years over 50). The bot checks eligibility with the
+person's own age and record and explains any refusal with what would make them eligible, asks
+the monthly wage base within the allowed range, shows the monthly premium, and after a
+confirmation makes the contract and hands over the first payment link.
+"""
+
+from __future__ import annotations
+
+from bot.engine.context import Ctx, idempotency_key
+from bot.engine.fmt import fa, jdate, number, rial
+from bot.engine.messages import Choice, Link
+from bot.flows.identity import identity_steps
+from bot.flows.insurance import person_name
+from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
+from integrations.tamin.errors import InvalidInput, NotEligible, TaminError
+
+OVER_AGE = 50  # poster 85: «سن ۵۰ سال تمام و یا کمتر»
+MIN_DAYS = 30  # poster 85: «حداقل ۳۰ روز سابقه پرداخت حق بیمه»
+REFUSALS = {"already_insured", "already_contracted", "under_30_days", "no_service_card", "over_age_short_record"}
+SMALL = 1_000_000  # a typed amount below this was most likely meant in millions
+
+
+async def _refusal(ctx: Ctx, reason: str | None, fields: dict) -> Stop:
+    """The refusal, with what would make the person eligible."""
+    key = f"voluntary.refused.{reason}" if reason in REFUSALS else "voluntary.refused.other"
+    if reason == "already_insured":
+        fields["kind"], fields["where"] = "", ""
+        try:
+            rel = await ctx.api.insurance_relationship(ctx.national_code)
+        except TaminError:
+            rel = None
+        if rel is not None and rel.insured_now:
+            if rel.insurance_kind:
+                fields["kind"] = ctx.text("voluntary.kind_of", kind=ctx.text(f"insurance.kind.{rel.insurance_kind}"))
+            if rel.workshop_name:
+                fields["where"] = ctx.text("voluntary.where", workshop=rel.workshop_name)
+    return Stop(key, **fields)
+
+
+async def check(ctx: Ctx) -> None:
+    """Eligibility with the person's age and record; the allowed wage range when eligible."""
+    name = await person_name(ctx)
+    e = await ctx.api.voluntary_eligibility(ctx.national_code)
+    fields = dict(name=name, age=fa(e.age), days=number(e.contribution_days), required=number(e.required_days),
+                  missing=number(e.missing_days or max(0, e.required_days - e.contribution_days)),
+                  years=fa(max(0, e.age - OVER_AGE)), min_days=fa(MIN_DAYS))
+    if not e.eligible:
+        raise await _refusal(ctx, e.reason, fields)
+    ctx.slots.update(wage_min=e.wage_min, wage_max=e.wage_max, rate=e.premium_rate)
+    ctx.say("voluntary.eligible", rate=fa(_percent(e.premium_rate)), **fields)
+
+
+def _percent(rate: float) -> str:
+    value = round(rate * 100, 2)
+    return str(int(value)) if value == int(value) else str(value).replace(".", "/")
+
+
+def _range(ctx: Ctx) -> dict:
+    return {"min": rial(int(ctx.slots.get("wage_min") or 0)), "max": rial(int(ctx.slots.get("wage_max") or 0))}
+
+
+def _wage_choices(ctx: Ctx) -> list[Choice]:
+    return [ctx.choice("wage:min", "voluntary.min_button", **_range(ctx))]
+
+
+def parse_wage(ctx: Ctx, answer: Answer) -> int:
+    """A monthly wage base in ریال within the allowed range (typed in ریال, تومان or «میلیون»)."""
+    from bot.nlu.extract import amount_rial
+
+    low, high = int(ctx.slots["wage_min"]), int(ctx.slots["wage_max"])
+    if answer.choice == "wage:min":
+        return low
+    value = amount_rial(answer.text)
+    if value is None:
+        raise Invalid("voluntary.wage_missing")
+    if value < low:
+        raise Invalid("voluntary.wage_small" if value < SMALL else "voluntary.wage_low")
+    if value > high:
+        raise Invalid("voluntary.wage_high")
+    return value
+
+
+async def quote(ctx: Ctx) -> None:
+    """The monthly premium for the chosen wage base, from the back-end."""
+    try:
+        q = await ctx.api.voluntary_quote(ctx.national_code, int(ctx.slots["wage"]))
+    except InvalidInput as exc:
+        if exc.reason == "wage_out_of_range":
+            if exc.details.get("min") and exc.details.get("max"):
+                ctx.slots.update(wage_min=int(exc.details["min"]), wage_max=int(exc.details["max"]))
+            raise Goto("wage", "voluntary.wage_out_of_range", forget=("wage",)) from None
+        raise
+    except NotEligible as exc:
+        raise await _refusal(ctx, exc.reason, {"name": ctx.slots.get("name", "")}) from None
+    ctx.slots["premium"] = q.monthly_premium
+
+
+def _summary(ctx: Ctx) -> dict:
+    return dict(name=ctx.slots.get("name", ""), wage=rial(int(ctx.slots.get("wage") or 0)),
+                premium=rial(int(ctx.slots.get("premium") or 0)))
+
+
+async def contract(ctx: Ctx) -> None:
+    """Make the contract and hand over the first payment link."""
+    try:
+        c = await ctx.api.voluntary_contract(ctx.national_code, int(ctx.slots["wage"]),
+                                             idempotency_key=idempotency_key(ctx, "contract"))
+    except InvalidInput as exc:
+        if exc.reason == "wage_out_of_range":
+            raise Goto("wage", "voluntary.wage_out_of_range", forget=("wage", "premium")) from None
+        raise
+    except NotEligible as exc:
+        raise await _refusal(ctx, exc.reason, {"name": ctx.slots.get("name", "")}) from None
+    ctx.say("voluntary.contract", links=[Link(c.payment_url, ctx.text("common.payment_link"))],
+            number=fa(c.contract_number), wage=rial(c.monthly_wage), premium=rial(c.monthly_premium),
+            starts=jdate(c.starts_on), url=c.payment_url)
+
+
+FLOW = Flow(
+    name="voluntary_insurance",
+    title="menu.voluntary_insurance",
+    description="voluntary.about",
+    faq={"faq_documents": "voluntary.faq_documents", "faq_cost": "voluntary.faq_cost", "faq_why": "voluntary.faq_why"},
+    steps=[
+        *identity_steps(),
+        Do("check", check),
+        Ask("wage", "voluntary.ask_wage", parse=parse_wage, choices=_wage_choices, fields=_range),
+        Do("quote", quote),
+        Confirm("confirm", "voluntary.summary", fields=_summary, redo="wage", forget=("wage", "premium")),
+        Do("contract", contract),
+    ],
+)

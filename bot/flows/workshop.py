@@ -1,0 +1,115 @@
+"""Acting for a workshop: which workshop, and the back-end's word that this person may act for it.
+
+Employers and their authorized representatives act for a workshop (کارگاه) named by its
+ten-digit code. After the identity steps, the workshop steps offer the person's own
+workshop as a button when the back-end lists exactly one (a typed code is accepted too),
+otherwise ask for the code; then ``workshop_access`` must say the verified national code is
+the employer or a representative. Anyone else is stopped before any figure is read.
+
+Slots left for the flow: ``workshop`` (the code), ``workshop_name`` and ``workshop_role``. A
+flow opened with ``workshop`` already filled (a notification) skips the question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.context import Ctx
+from bot.engine.fmt import fa
+from bot.engine.messages import Choice
+from bot.flows.model import Answer, Ask, Do, Goto, Invalid, Step, Stop
+from integrations.tamin.errors import InvalidInput, NotFound
+
+MAX_UNKNOWN = 3  # unknown workshop codes before the flow gives up
+MAX_BUTTONS = 5  # workshops offered as buttons when the person has several
+
+
+def _own(ctx: Ctx) -> list[dict]:
+    return ctx.slots.get("_workshops") or []
+
+
+async def load_workshops(ctx: Ctx) -> None:
+    """The workshops the verified person is employer or representative of."""
+    try:
+        found = await ctx.api.person_workshops(ctx.national_code)
+    except NotFound:
+        found = []
+    ctx.slots["_workshops"] = [
+        {"code": w.workshop_code, "name": w.workshop_name, "role": w.role} for w in found
+    ]
+
+
+def _prompt_key(ctx: Ctx) -> str:
+    n = len(_own(ctx))
+    return "workshop.ask_one" if n == 1 else "workshop.ask_many" if n > 1 else "workshop.ask_code"
+
+
+def workshop_fields(ctx: Ctx) -> dict:
+    """The question, worded by how many workshops the person has."""
+    own = _own(ctx)
+    fields = {"name": own[0]["name"], "code": fa(own[0]["code"])} if len(own) == 1 else {}
+    return {"question": ctx.text(_prompt_key(ctx), **fields)}
+
+
+def workshop_choices(ctx: Ctx) -> list[Choice]:
+    """The person's own workshops as buttons."""
+    own = _own(ctx)
+    if len(own) == 1:
+        return [ctx.choice(f"ws:{own[0]['code']}", "workshop.this_one", name=own[0]["name"])]
+    return [ctx.choice(f"ws:{w['code']}", "workshop.button", name=w["name"], code=fa(w["code"]))
+            for w in own[:MAX_BUTTONS]]
+
+
+def parse_workshop(ctx: Ctx, answer: Answer) -> str:
+    """A pressed workshop, «yes» to the only one, its name, or a typed ten-digit code."""
+    from bot.nlu.extract import workshop_code, yes_no
+
+    own = _own(ctx)
+    if answer.choice and answer.choice.startswith("ws:"):
+        return answer.choice[3:]
+    text = answer.text or ""
+    if len(own) == 1 and (answer.choice == "yes" or yes_no(text) is True):
+        return own[0]["code"]
+    code = workshop_code(text)
+    if code:
+        return code
+    digits = re.sub(r"\D", "", text)
+    if digits:
+        raise Invalid("workshop.code_length", count=fa(len(digits)))
+    words = [w for w in re.split(r"\s+", text) if len(w) >= 3]
+    named = [w for w in own if words and all(x in w["name"] for x in words)]
+    if len(named) == 1:
+        return named[0]["code"]
+    raise Invalid("workshop.code_missing")
+
+
+async def check_access(ctx: Ctx) -> None:
+    """Ask the back-end what the verified person is at this workshop; stop anyone else."""
+    code = ctx.slots["workshop"]
+    try:
+        access = await ctx.api.workshop_access(code, ctx.national_code)
+    except (NotFound, InvalidInput):
+        tries = ctx.slots.get("_ws_unknown", 0) + 1
+        ctx.slots["_ws_unknown"] = tries
+        if tries >= MAX_UNKNOWN:
+            raise Stop("workshop.unknown_final", code=fa(code)) from None
+        raise Goto("workshop", "workshop.unknown", forget=("workshop",), code=fa(code)) from None
+    if access.role == "none":
+        raise Stop("workshop.no_access", code=fa(code))
+    ctx.slots["workshop_name"] = access.workshop_name
+    ctx.slots["workshop_role"] = access.role
+
+
+def workshop_steps() -> list[Step]:
+    """The steps after identity and before any figure of a workshop is read."""
+    return [
+        Do("workshops", load_workshops, when=lambda c: "workshop" not in c.slots),
+        Ask("workshop", "workshop.ask", parse=parse_workshop, choices=workshop_choices, fields=workshop_fields,
+            retries=4),
+        Do("workshop_access", check_access),
+    ]
+
+
+def workshop_label(ctx: Ctx) -> dict:
+    """The workshop's name and code for any text about it."""
+    return {"name": ctx.slots.get("workshop_name", ""), "code": fa(ctx.slots.get("workshop", ""))}

@@ -1,0 +1,274 @@
+"""The ledger: every notice's state in the database, the exactly-once record, links and opt-outs."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.notify import tables as tb
+from bot.notify.model import DELIVERED, FAILED, FINAL, OPTED_OUT, QUEUED, RETRY, SENDING, SENT, Notice
+
+CHUNK = 500  # rows per IN (...) list
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What the dispatcher needs to know of a notice before sending it."""
+
+    state: str
+    attempts: int
+    lease_until: float | None
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class Ledger:
+    """Notices, links, opt-outs, seen events and cursors, on one SQLAlchemy engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    def _insert(self, table):
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
+
+    async def close(self) -> None:
+        """Release the connection pool."""
+        await self.engine.dispose()
+
+    # --- notices -------------------------------------------------------------------------------
+
+    async def add(self, items: Sequence[Notice], now: float | None = None) -> list[Notice]:
+        """Record notices (a known key is left as it is); returns those still to be put on the queue."""
+        if not items:
+            return []
+        now = now or time.time()
+        rows = [{"event_id": n.event_id, "recipient": n.recipient, "channel": n.channel, "address": n.address,
+                 "kind": n.kind, "priority": n.priority, "state": QUEUED, "attempts": 0, "mobile": n.mobile,
+                 "facts": json.dumps(n.facts, ensure_ascii=False, sort_keys=True), "campaign": n.campaign,
+                 "created_at": now, "updated_at": now} for n in items]
+        wanted = {n.key: n for n in items}
+        out: list[Notice] = []
+        async with self.engine.begin() as conn:
+            for part in _chunks(rows):
+                await conn.execute(self._insert(tb.notices).on_conflict_do_nothing(), list(part))
+            events = sorted({n.event_id for n in items})
+            for part in _chunks(events):
+                found = await conn.execute(
+                    select(tb.notices.c.id, tb.notices.c.event_id, tb.notices.c.recipient, tb.notices.c.channel)
+                    .where(tb.notices.c.event_id.in_(part), tb.notices.c.enqueued_at.is_(None),
+                           tb.notices.c.state.in_((QUEUED, RETRY))))
+                for row in found:
+                    n = wanted.get((row.event_id, row.recipient, row.channel))
+                    if n is not None:
+                        n.id = row.id
+                        out.append(n)
+        return out
+
+    async def enqueued(self, ids: Sequence[int], now: float | None = None) -> None:
+        """Mark notices as put on the queue."""
+        async with self.engine.begin() as conn:
+            for part in _chunks(list(ids)):
+                await conn.execute(update(tb.notices).where(tb.notices.c.id.in_(part))
+                                   .values(enqueued_at=now or time.time()))
+
+    async def rows(self, ids: Sequence[int]) -> dict[int, Row]:
+        """The current state of notices by id."""
+        out: dict[int, Row] = {}
+        async with self.engine.connect() as conn:
+            for part in _chunks(list(ids)):
+                res = await conn.execute(select(tb.notices.c.id, tb.notices.c.state, tb.notices.c.attempts,
+                                                tb.notices.c.lease_until).where(tb.notices.c.id.in_(part)))
+                for r in res:
+                    out[r.id] = Row(r.state, r.attempts, r.lease_until)
+        return out
+
+    async def take(self, notice_id: int, lease: float, now: float) -> bool:
+        """Claim a notice for sending (queued, retrying, or a dead sender's lease run out)."""
+        c = tb.notices.c
+        stmt = (update(tb.notices)
+                .where(c.id == notice_id,
+                       or_(c.state.in_((QUEUED, RETRY)), and_(c.state == SENDING, c.lease_until < now)))
+                .values(state=SENDING, lease_until=now + lease, attempts=c.attempts + 1, updated_at=now,
+                        due_at=None))
+        async with self.engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def sent(self, notice_id: int, provider_id: str | None, now: float) -> None:
+        """The channel accepted the notice: recorded before the queue entry is acknowledged."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(tb.notices).where(tb.notices.c.id == notice_id)
+                               .values(state=SENT, provider_id=provider_id, sent_at=now, updated_at=now,
+                                       lease_until=None, error=None))
+
+    async def retry(self, notice_id: int, due: float, error: str, now: float) -> None:
+        """A send failed for now: try again at ``due``."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(tb.notices).where(tb.notices.c.id == notice_id)
+                               .values(state=RETRY, due_at=due, error=error[:200], lease_until=None, updated_at=now))
+
+    async def failed(self, notice_id: int, error: str, now: float) -> None:
+        """The notice cannot be sent."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(tb.notices).where(tb.notices.c.id == notice_id)
+                               .values(state=FAILED, error=error[:200], lease_until=None, updated_at=now))
+
+    async def deferred(self, ids: Sequence[int], due: float, now: float) -> None:
+        """Notices waiting (quiet hours) until ``due``."""
+        async with self.engine.begin() as conn:
+            for part in _chunks(list(ids)):
+                await conn.execute(update(tb.notices).where(tb.notices.c.id.in_(part), tb.notices.c.state
+                                                            .in_((QUEUED, RETRY)))
+                                   .values(due_at=due, updated_at=now))
+
+    async def opted_out(self, ids: Sequence[int], now: float) -> None:
+        """Notices not sent because the person asked for none."""
+        async with self.engine.begin() as conn:
+            for part in _chunks(list(ids)):
+                await conn.execute(update(tb.notices).where(tb.notices.c.id.in_(part),
+                                                            tb.notices.c.state.not_in(FINAL))
+                                   .values(state=OPTED_OUT, updated_at=now, lease_until=None))
+
+    async def counts(self, campaign: str | None = None, events: Sequence[str] | None = None) -> dict[str, int]:
+        """Notices by state (of one campaign, or of some events, or all)."""
+        stmt = select(tb.notices.c.state, func.count()).group_by(tb.notices.c.state)
+        if campaign is not None:
+            stmt = stmt.where(tb.notices.c.campaign == campaign)
+        if events is not None:
+            stmt = stmt.where(tb.notices.c.event_id.in_(list(events)))
+        async with self.engine.connect() as conn:
+            return {state: n for state, n in await conn.execute(stmt)}
+
+    async def notices(self, **where: str) -> list[dict]:
+        """Notices as dicts, filtered by equal columns (for tests, the console and reports)."""
+        stmt = select(tb.notices).order_by(tb.notices.c.id)
+        for name, value in where.items():
+            stmt = stmt.where(tb.notices.c[name] == value)
+        async with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in await conn.execute(stmt)]
+
+    # --- delivery reports ------------------------------------------------------------------------
+
+    async def awaiting_report(self, channel: str, since: float, limit: int = 500) -> list[str]:
+        """Provider ids of notices sent since ``since`` whose delivery is not known yet."""
+        c = tb.notices.c
+        stmt = (select(c.provider_id).where(c.channel == channel, c.state == SENT, c.provider_id.is_not(None),
+                                            c.sent_at >= since).order_by(c.reported_at.is_not(None), c.reported_at)
+                .limit(limit))
+        async with self.engine.connect() as conn:
+            return [r[0] for r in await conn.execute(stmt)]
+
+    async def report(self, channel: str, provider_id: str, delivered: bool | None, now: float,
+                     detail: str = "") -> int:
+        """A delivery report: delivered, failed (undelivered, blocked…) or still on its way (None)."""
+        c = tb.notices.c
+        values: dict = {"reported_at": now, "updated_at": now}
+        if delivered is True:
+            values["state"] = DELIVERED
+        elif delivered is False:
+            values.update(state=FAILED, error=detail[:200] or "undelivered")
+        stmt = update(tb.notices).where(c.channel == channel, c.provider_id == provider_id,
+                                        c.state.in_((SENT, DELIVERED))).values(**values)
+        async with self.engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount
+
+    # --- links and opt-outs ----------------------------------------------------------------------
+
+    async def link(self, subject: str, channel: str, user_id: str, mobile: str | None = None,
+                   now: float | None = None) -> None:
+        """This messenger account belongs to ``subject`` (nc:… or ws:…); the newest link wins."""
+        now = now or time.time()
+        stmt = self._insert(tb.links).values(subject=subject, channel=channel, user_id=user_id, mobile=mobile,
+                                             linked_at=now)
+        stmt = stmt.on_conflict_do_update(index_elements=["subject", "channel"],
+                                          set_={"user_id": user_id, "mobile": mobile, "linked_at": now})
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def links_for(self, subjects: Sequence[str]) -> dict[str, list[tuple[str, str, float]]]:
+        """Messenger accounts by subject: (channel, user id, linked at), newest first."""
+        out: dict[str, list[tuple[str, str, float]]] = {}
+        async with self.engine.connect() as conn:
+            for part in _chunks(sorted(set(subjects))):
+                res = await conn.execute(select(tb.links).where(tb.links.c.subject.in_(part)))
+                for r in res:
+                    out.setdefault(r.subject, []).append((r.channel, r.user_id, r.linked_at))
+        for accounts in out.values():
+            accounts.sort(key=lambda a: -a[2])
+        return out
+
+    async def subjects_of(self, channel: str, user_id: str) -> list[str]:
+        """The subjects a messenger account is linked to."""
+        async with self.engine.connect() as conn:
+            res = await conn.execute(select(tb.links.c.subject).where(tb.links.c.channel == channel,
+                                                                      tb.links.c.user_id == user_id))
+            return [r[0] for r in res]
+
+    async def opt_out(self, subject: str, source: str, now: float | None = None) -> None:
+        """``subject`` (nc:… or m:…) wants no more notices."""
+        stmt = self._insert(tb.optouts).values(subject=subject, source=source, at=now or time.time())
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt.on_conflict_do_nothing())
+
+    async def opt_in(self, subject: str) -> None:
+        """``subject`` wants notices again."""
+        async with self.engine.begin() as conn:
+            await conn.execute(tb.optouts.delete().where(tb.optouts.c.subject == subject))
+
+    async def opted_out_of(self, subjects: Sequence[str]) -> set[str]:
+        """Which of ``subjects`` asked for no notices."""
+        found: set[str] = set()
+        async with self.engine.connect() as conn:
+            for part in _chunks(sorted(set(subjects))):
+                res = await conn.execute(select(tb.optouts.c.subject).where(tb.optouts.c.subject.in_(part)))
+                found.update(r[0] for r in res)
+        return found
+
+    # --- events and cursors ----------------------------------------------------------------------
+
+    async def seen(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of ``event_ids`` were taken in before."""
+        found: set[str] = set()
+        async with self.engine.connect() as conn:
+            for part in _chunks(list(event_ids)):
+                res = await conn.execute(select(tb.events.c.event_id).where(tb.events.c.event_id.in_(part)))
+                found.update(r[0] for r in res)
+        return found
+
+    async def remember(self, items: Sequence[tuple[str, str, str, int]], now: float | None = None) -> None:
+        """Record events as taken in: (id, type, source, notices made)."""
+        now = now or time.time()
+        rows = [{"event_id": i, "type": t, "source": s, "notices": n, "received_at": now} for i, t, s, n in items]
+        async with self.engine.begin() as conn:
+            for part in _chunks(rows):
+                await conn.execute(self._insert(tb.events).on_conflict_do_nothing(), list(part))
+
+    async def cursor(self, name: str) -> str | None:
+        """Where the reader ``name`` stopped."""
+        async with self.engine.connect() as conn:
+            res = await conn.execute(select(tb.cursors.c.value).where(tb.cursors.c.name == name))
+            row = res.first()
+            return row[0] if row else None
+
+    async def set_cursor(self, name: str, value: str | None) -> None:
+        """Remember where the reader ``name`` stopped."""
+        now = time.time()
+        stmt = self._insert(tb.cursors).values(name=name, value=value, updated_at=now)
+        stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value, "updated_at": now})
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+
+__all__ = ["Ledger", "Row", "DELIVERED", "FAILED", "SENT"]

@@ -1,0 +1,141 @@
+"""The queue: two Redis Streams (urgent, bulk) with one consumer group, a delayed set and dead letters."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from redis.exceptions import ResponseError
+
+from bot.notify.model import BULK, URGENT, Notice
+
+log = logging.getLogger("tamin.notify.queue")
+
+# KEYS: delayed set, urgent stream, bulk stream. ARGV: now, limit. Moves due notices back to their stream.
+_DUE = """
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, m in ipairs(items) do
+  local d = cjson.decode(m)
+  local stream = KEYS[3]
+  if d['p'] == 'urgent' then stream = KEYS[2] end
+  local args = {}
+  for k, v in pairs(d) do
+    table.insert(args, k)
+    table.insert(args, v)
+  end
+  redis.call('XADD', stream, '*', unpack(args))
+  redis.call('ZREM', KEYS[1], m)
+end
+return #items
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A notice read from a stream, with what is needed to acknowledge it."""
+
+    stream: str
+    id: str
+    notice: Notice | None  # None: the entry is unreadable or was deleted
+
+
+def _s(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class NoticeQueue:
+    """Where notices wait for a worker; shared by every worker on every machine."""
+
+    def __init__(self, redis, prefix: str = "tamin:notify", group: str = "dispatch", consumer: str = "worker") -> None:
+        self.redis, self.group, self.consumer = redis, group, consumer
+        base = f"{prefix}:{{q}}"  # one Redis Cluster slot for all, so the Lua script may touch them
+        self.streams = {URGENT: f"{base}:urgent", BULK: f"{base}:bulk"}
+        self.delayed, self.dead_key = f"{base}:delayed", f"{base}:dead"
+        self._due = redis.register_script(_DUE)
+        self._claim_from = {name: "0-0" for name in self.streams.values()}
+
+    async def ensure_group(self) -> None:
+        """Create the streams and the consumer group if missing."""
+        for stream in self.streams.values():
+            try:
+                await self.redis.xgroup_create(stream, self.group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    async def put(self, notices: list[Notice]) -> None:
+        """Add notices to their priority's stream."""
+        pipe = self.redis.pipeline(transaction=False)
+        for n in notices:
+            pipe.xadd(self.streams[URGENT if n.priority == URGENT else BULK], n.fields())
+        await pipe.execute()
+
+    def _entries(self, stream: str, items) -> list[Entry]:
+        out = []
+        for entry_id, fields in items or []:
+            try:
+                notice = Notice.from_fields(fields) if fields else None
+            except (KeyError, ValueError):
+                log.error("unreadable stream entry %s", _s(entry_id))
+                notice = None
+            out.append(Entry(stream, _s(entry_id), notice))
+        return out
+
+    async def read(self, count: int, block_ms: int) -> list[Entry]:
+        """New entries for this consumer, urgent ones first; waits up to ``block_ms`` when both are empty."""
+        urgent = self.streams[URGENT]
+        got = await self.redis.xreadgroup(self.group, self.consumer, {urgent: ">"}, count=count)
+        if not got:
+            got = await self.redis.xreadgroup(self.group, self.consumer, {urgent: ">", self.streams[BULK]: ">"},
+                                              count=count, block=block_ms)
+        out: list[Entry] = []
+        for stream, items in got or []:
+            out.extend(self._entries(_s(stream), items))
+        out.sort(key=lambda e: e.stream != urgent)
+        return out
+
+    async def claim(self, min_idle_ms: int, count: int) -> list[Entry]:
+        """Entries another consumer took but did not acknowledge in time (a crashed worker's)."""
+        out: list[Entry] = []
+        for stream in self.streams.values():
+            res = await self.redis.xautoclaim(stream, self.group, self.consumer, min_idle_ms,
+                                              start_id=self._claim_from[stream], count=count)
+            next_id, items = res[0], res[1]
+            self._claim_from[stream] = _s(next_id)
+            out.extend(self._entries(stream, items))
+        return out
+
+    async def ack(self, entries: list[Entry]) -> None:
+        """Acknowledge and delete handled entries."""
+        if not entries:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for e in entries:
+            pipe.xack(e.stream, self.group, e.id)
+            pipe.xdel(e.stream, e.id)
+        await pipe.execute()
+
+    async def delay(self, notices: list[Notice], due: float) -> None:
+        """Put notices aside until ``due`` (quiet hours, retries)."""
+        if notices:
+            await self.redis.zadd(self.delayed, {n.dumps(): due for n in notices})
+
+    async def release_due(self, now: float, limit: int = 500) -> int:
+        """Move notices whose time has come back to their stream."""
+        keys = [self.delayed, self.streams[URGENT], self.streams[BULK]]
+        return int(await self._due(keys=keys, args=[now, limit]))
+
+    async def dead(self, notice: Notice, error: str) -> None:
+        """Keep a notice that could not be sent in the dead-letter list."""
+        await self.redis.rpush(self.dead_key, json.dumps({"notice": notice.fields(), "error": error[:200]},
+                                                         ensure_ascii=False))
+
+    async def depth(self) -> dict[str, int]:
+        """Entries waiting: per stream (including unacknowledged), delayed and dead."""
+        out = {}
+        for name, stream in self.streams.items():
+            out[name] = int(await self.redis.xlen(stream))
+        out["delayed"] = int(await self.redis.zcard(self.delayed))
+        out["dead"] = int(await self.redis.llen(self.dead_key))
+        return out

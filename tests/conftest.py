@@ -1,0 +1,77 @@
+"""Fixtures shared by every test folder: loopback servers, Redis, the simulator."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support.servers import ServerThread, free_port
+
+os.environ.setdefault("TAMIN_TEST", "1")
+
+REDIS_BASE = "redis://127.0.0.1:6379"
+
+
+def _redis_up() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_BASE, socket_timeout=1).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_available() -> bool:
+    if not _redis_up():
+        pytest.fail("Redis is not running at 127.0.0.1:6379 (scripts/services.sh starts it)")
+    return True
+
+
+@pytest.fixture
+def redis_url(redis_available) -> str:
+    """A Redis database of the engine tests' own, emptied before and after."""
+    import redis
+
+    url = f"{REDIS_BASE}/3"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def simulator_url() -> str:
+    """The back-end simulator over real HTTP, for the whole session."""
+    from integrations.tamin.simulator import create_app
+
+    port = free_port()
+    app = create_app(public_base=f"http://127.0.0.1:{port}")
+    with ServerThread(app, port) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def bot_url(simulator_url) -> str:
+    """The whole bot over real HTTP (memory store, dev outbox) talking to the simulator over HTTP."""
+    from bot.app import create_app
+    from bot.settings import Settings
+
+    port = free_port()
+    settings = Settings(tamin_backend_url=simulator_url, public_base_url=f"http://127.0.0.1:{port}",
+                        kavenegar_api_key=None, telegram_bot_token=None, bale_bot_token=None, redis_url=None,
+                        modules="")
+    with ServerThread(create_app(settings), port) as server:
+        yield server.url
+
+
+@pytest.fixture
+def chat(bot_url):
+    """A new person in the web chat."""
+    from tests.support.chat import Chat
+
+    c = Chat(bot_url)
+    yield c
+    c.close()
