@@ -75,6 +75,7 @@ async def take_request(ctx: Ctx) -> None:
 
 async def list_dependents(ctx: Ctx) -> None:
     """Say who is covered now."""
+    await _know_name(ctx)
     try:
         people = await ctx.api.dependents(ctx.national_code)
     except NotFound:
@@ -83,13 +84,41 @@ async def list_dependents(ctx: Ctx) -> None:
     name = ctx.slots.get("name", "")
     if not people:
         ctx.say("dependents.none", name=name)
+    else:
+        lines = ("، " if ctx.variant == "sms" else "\n").join(
+            ctx.text("dependents.line", first_name=d.first_name or mask_code(d.national_code),
+                     relation=_relation_title(ctx, d.relation), birth=jdate(d.birth_date))
+            for d in people
+        )
+        ctx.say("dependents.list", name=name, count=number(len(people)), lines=lines)
+    if not await _may_add(ctx):
+        raise Stop("dependents.refused.not_insured", name=name)
+
+
+async def _may_add(ctx: Ctx) -> bool:
+    """Only someone insured now or drawing a pension may add a dependent."""
+    try:
+        rel = await ctx.api.insurance_relationship(ctx.national_code)
+        if rel.insured_now:
+            return True
+    except NotFound:
+        pass
+    try:
+        await ctx.api.pension(ctx.national_code)
+    except NotFound:
+        return False
+    return True
+
+
+async def _know_name(ctx: Ctx) -> None:
+    """The person's name for the greeting, when the identity was proven in an earlier service."""
+    if ctx.slots.get("name"):
         return
-    lines = ("، " if ctx.variant == "sms" else "\n").join(
-        ctx.text("dependents.line", first_name=d.first_name or mask_code(d.national_code),
-                 relation=_relation_title(ctx, d.relation), birth=jdate(d.birth_date))
-        for d in people
-    )
-    ctx.say("dependents.list", name=name, count=number(len(people)), lines=lines)
+    try:
+        person = await ctx.api.person(ctx.national_code)
+    except NotFound:
+        return
+    ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
 
 
 # --- answers ------------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ async def declined(ctx: Ctx) -> None:
 
 def _summary(ctx: Ctx) -> dict:
     return dict(name=ctx.slots.get("name", ""), nc=mask_code(ctx.national_code),
-                insurance_number=fa(ctx.slots.get("insurance_number") or "—"),
+                insurance_line=ctx.text("fractional.insurance_line", number=fa(ctx.slots["insurance_number"])) + "\n"
+                if ctx.slots.get("insurance_number") else "",
                 total=fa(ctx.slots.get("total", "")), amount=rial(int(ctx.slots.get("amount") or 0)),
                 due=jdate(ctx.slots.get("due")))
 

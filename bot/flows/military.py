@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
 from bot.engine.fmt import fa, jdate, number, rial
-from bot.engine.messages import Choice, Link
+from bot.engine.messages import Channel, Choice, Link
 from bot.flows.identity import identity_steps
 from bot.flows.insurance import person_name
 from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
@@ -31,8 +31,10 @@ def _say_request(ctx: Ctx, key: str, req: MilitaryRequest) -> None:
     state = "paid" if req.state == "paid" else "pending_payment"
     pending = state != "paid"
     links = [Link(req.payment_url, ctx.text("common.payment_link"))] if pending else []
-    ctx.say(key, links=links, state=ctx.text(f"military.state.{state}"),
-            pay=ctx.text("military.pay", url=req.payment_url) if pending else "",
+    pay = ctx.text("military.pay", url=req.payment_url) if pending else ""
+    if pay and ctx.channel is not Channel.SMS:
+        pay += "\n"
+    ctx.say(key, links=links, state=ctx.text(f"military.state.{state}"), pay=pay,
             after=ctx.text(f"military.after.{state}"), **_request_fields(req))
 
 
@@ -129,7 +131,8 @@ FLOW = Flow(
     steps=[
         *identity_steps(),
         Do("check", check),
-        Ask("months", "military.ask_months", parse=parse_months, choices=_months_choices, fields=_months_fields),
+        Ask("months", "military.ask_months", parse=parse_months, choices=_months_choices, fields=_months_fields,
+            retries=5),
         Confirm("confirm", "military.summary", fields=_summary, redo="months", forget=("months",)),
         Do("register", register),
     ],

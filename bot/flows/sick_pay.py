@@ -52,6 +52,7 @@ def _faq_digression(ctx: Ctx, answer: Answer, step: str) -> None:
 
 async def check_eligibility(ctx: Ctx) -> None:
     """Whether a remote claim is possible; say what is on record or why not."""
+    await _know_name(ctx)
     try:
         e = await ctx.api.sick_pay_eligibility(ctx.national_code)
     except NotFound:
@@ -69,6 +70,17 @@ async def check_eligibility(ctx: Ctx) -> None:
 
 def _rec(ctx: Ctx, what: str) -> str | None:
     return (ctx.slots.get("_rec") or {}).get(what)
+
+
+async def _know_name(ctx: Ctx) -> None:
+    """The person's name for the greeting, when the identity was proven in an earlier service."""
+    if ctx.slots.get("name"):
+        return
+    try:
+        person = await ctx.api.person(ctx.national_code)
+    except NotFound:
+        return
+    ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
 
 
 # --- answers -----------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ FLOW = Flow(
     steps=[
         *identity_steps(),
         Do("check", check),
-        Ask("wage", "voluntary.ask_wage", parse=parse_wage, choices=_wage_choices, fields=_range),
+        Ask("wage", "voluntary.ask_wage", parse=parse_wage, choices=_wage_choices, fields=_range, retries=5),
         Do("quote", quote),
         Confirm("confirm", "voluntary.summary", fields=_summary, redo="wage", forget=("wage", "premium")),
         Do("contract", contract),

@@ -99,7 +99,7 @@ class Ledger:
         """Claim a notice for sending (queued, retrying, or a dead sender's lease run out)."""
         c = tb.notices.c
         stmt = (update(tb.notices)
-                .where(c.id == notice_id,
+                .where(c.id == notice_id, or_(c.due_at.is_(None), c.due_at <= now),
                        or_(c.state.in_((QUEUED, RETRY)), and_(c.state == SENDING, c.lease_until < now)))
                 .values(state=SENDING, lease_until=now + lease, attempts=c.attempts + 1, updated_at=now,
                         due_at=None))

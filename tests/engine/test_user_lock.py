@@ -58,7 +58,11 @@ async def _two_workers(redis_url: str, simulator_url: str, locking: bool):
     ]
     first = Inbound(Channel.TELEGRAM, "555", text="وضعیت مستمری")
     second = Inbound(Channel.TELEGRAM, "555", text="0016383230")
-    await asyncio.gather(engines[0].handle(first), engines[1].handle(second))
+    async def later():
+        await asyncio.sleep(0.03)  # arrives while the first turn is still running on the other worker
+        return await engines[1].handle(second)
+
+    await asyncio.gather(engines[0].handle(first), later())
     final = await engines[0].deps.store.load(first.key)
     for e in engines:
         await e.deps.store.close()

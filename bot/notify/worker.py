@@ -1,0 +1,206 @@
+"""The dispatch worker: reads the queue, checks the ledger, opt-outs and quiet hours, sends, records."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+from dataclasses import replace
+from typing import Any
+
+from bot.engine.fmt import mask_for_log
+from bot.notify.clock import Clock, QuietHours, system_clock
+from bot.notify.config import NotifySettings
+from bot.notify.ledger import Ledger, Row
+from bot.notify.limits import Gate, NoGate
+from bot.notify.model import FINAL, MESSENGERS, SENDING, SMS, Notice
+from bot.notify.queue import Entry, NoticeQueue
+from bot.notify.render import Rendered, render
+from bot.notify.senders import Sender, SendFailed
+
+log = logging.getLogger("tamin.notify.worker")
+
+
+def consumer_name() -> str:
+    """A name unique to this worker: host, process, and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def opt_subjects(n: Notice) -> set[str]:
+    """The opt-out names that stop this notice: the national code and the mobile."""
+    out = set()
+    if not n.recipient.startswith("m:"):
+        out.add(f"nc:{n.recipient}")
+    if n.mobile:
+        out.add(f"m:{n.mobile}")
+    if n.channel == SMS:
+        out.add(f"m:{n.address}")
+    return out
+
+
+class Dispatcher:
+    """One worker: many may run on many machines against the same queue and ledger."""
+
+    def __init__(self, queue: NoticeQueue, ledger: Ledger, senders: dict[str, Sender], cfg: NotifySettings, *,
+                 gate: Gate | NoGate | None = None, store: Any = None, clock: Clock = system_clock) -> None:
+        self.queue, self.ledger, self.senders, self.cfg = queue, ledger, senders, cfg
+        self.gate = gate or NoGate()
+        self.store = store  # the engine's session store: SMS reply numbers are kept there
+        self.clock = clock
+        self.quiet = QuietHours(cfg.quiet_start, cfg.quiet_end, cfg.timezone)
+        self.sem = asyncio.Semaphore(max(cfg.concurrency, 1))
+        self._last_claim = 0.0
+        self.stats = {"sent": 0, "failed": 0, "retried": 0, "opted_out": 0, "deferred": 0, "skipped": 0}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set; a failing round is logged and retried."""
+        await self.queue.ensure_group()
+        while not stop.is_set():
+            try:
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dispatch round failed")
+                await asyncio.sleep(1.0)
+
+    async def step(self) -> int:
+        """One round: release due notices, take over stale ones, read new ones, handle them."""
+        await self.queue.release_due(self.clock())
+        entries: list[Entry] = []
+        every = max(min(self.cfg.claim_idle_seconds / 2, 5.0), 0.2)
+        if time.monotonic() - self._last_claim >= every:
+            self._last_claim = time.monotonic()
+            entries += await self.queue.claim(int(self.cfg.claim_idle_seconds * 1000), self.cfg.batch)
+        count = self.cfg.batch
+        if self.cfg.limits:  # do not hold more than a couple of seconds' worth while limited
+            count = max(1, min(count, int(self.cfg.messenger_rate * 2)))
+        entries += await self.queue.read(count, 0 if entries else self.cfg.block_ms)
+        if entries:
+            await self.handle(entries)
+        return len(entries)
+
+    async def handle(self, entries: list[Entry]) -> None:
+        """Handle a batch; entries are acknowledged only once the ledger holds their outcome."""
+        done = [e for e in entries if e.notice is None]
+        live = [e for e in entries if e.notice is not None]
+        rows = await self.ledger.rows([e.notice.id for e in live])
+        todo: list[Entry] = []
+        for e in live:
+            row = rows.get(e.notice.id)
+            if row is None or row.state in FINAL:
+                done.append(e)
+                self.stats["skipped"] += 1
+            else:
+                todo.append(e)
+        now = self.clock()
+        todo = await self._opt_outs(todo, done, now)
+        todo = await self._quiet(todo, done, now)
+        results = await asyncio.gather(*(self._guarded(e, rows[e.notice.id]) for e in todo))
+        done += [e for e, ok in zip(todo, results, strict=True) if ok]
+        await self.queue.ack(done)
+
+    async def _opt_outs(self, todo: list[Entry], done: list[Entry], now: float) -> list[Entry]:
+        names = set().union(*(opt_subjects(e.notice) for e in todo)) if todo else set()
+        stopped = await self.ledger.opted_out_of(sorted(names)) if names else set()
+        if not stopped:
+            return todo
+        out = [e for e in todo if opt_subjects(e.notice) & stopped]
+        await self.ledger.opted_out([e.notice.id for e in out], now)
+        done += out
+        self.stats["opted_out"] += len(out)
+        return [e for e in todo if not opt_subjects(e.notice) & stopped]
+
+    async def _quiet(self, todo: list[Entry], done: list[Entry], now: float) -> list[Entry]:
+        until = self.quiet.until(now)
+        if until is None:
+            return todo
+        waiting = [e for e in todo if e.notice.channel == SMS]
+        if waiting:
+            await self.ledger.deferred([e.notice.id for e in waiting], until, now)
+            await self.queue.delay([e.notice for e in waiting], until)
+            done += waiting
+            self.stats["deferred"] += len(waiting)
+        return [e for e in todo if e.notice.channel != SMS]
+
+    async def _guarded(self, entry: Entry, row: Row) -> bool:
+        async with self.sem:
+            try:
+                return await self._one(entry.notice, row)
+            except Exception:
+                log.exception("notice %s not handled; it stays on the queue", entry.notice.id)
+                return False
+
+    async def _one(self, n: Notice, row: Row) -> bool:
+        """Send one notice; True when its outcome is in the ledger (the entry may be acknowledged)."""
+        if not await self.ledger.take(n.id, self.cfg.lease_seconds, self.clock()):
+            return False  # another worker holds it, or it is done: its entry comes back if not
+        sender = self.senders.get(n.channel)
+        if sender is None:
+            await self.ledger.failed(n.id, f"no sender for {n.channel}", self.clock())
+            return True
+        if row.state == SENDING:  # a worker died while sending it: did it go out?
+            earlier = await sender.already_sent(n)
+            if earlier:
+                await self.ledger.sent(n.id, earlier, self.clock())
+                return True
+        msg = await self._render(n)
+        await self.gate.acquire(n)
+        try:
+            provider_id = await sender.send(n, msg)
+        except SendFailed as exc:
+            await self._failed(n, exc, row.attempts + 1)
+            return True
+        await self.ledger.sent(n.id, provider_id, self.clock())
+        self.stats["sent"] += 1
+        return True
+
+    async def _render(self, n: Notice) -> Rendered:
+        msg = render(n)
+        if n.channel == SMS and msg.choices and not await self._offer(n, msg):
+            msg = render(n, offer=False)
+        return msg
+
+    async def _offer(self, n: Notice, msg: Rendered) -> bool:
+        """Keep the SMS's numbered choices in the person's session, unless a service is in progress."""
+        if self.store is None:
+            return False
+        key = f"{SMS}:{n.address}"
+        try:
+            async with self.store.lock(key, timeout=5.0):
+                session = await self.store.load(key)
+                if session.flow is not None or session.handoff:
+                    return False
+                session.choices = [c.id for c in msg.choices]
+                await self.store.save(key, session)
+        except Exception as exc:  # the notice still goes, without the reply numbers
+            log.warning("session of sms user %s not updated: %s", mask_for_log(n.address), type(exc).__name__)
+            return False
+        return True
+
+    async def _failed(self, n: Notice, exc: SendFailed, attempts: int) -> None:
+        now = self.clock()
+        if exc.unreachable and n.channel in MESSENGERS and n.mobile:
+            fallback = replace(n, channel=SMS, address=n.mobile, id=None)
+            added = await self.ledger.add([fallback], now)
+            await self.ledger.failed(n.id, exc.reason, now)
+            if added:
+                await self.queue.put(added)
+                await self.ledger.enqueued([a.id for a in added], now)
+            log.info("notice %s: messenger unreachable, falling back to SMS", n.id)
+            self.stats["failed"] += 1
+            return
+        if exc.retryable and attempts < self.cfg.max_attempts:
+            backoff = min(self.cfg.backoff_seconds * 2 ** (attempts - 1), self.cfg.backoff_max_seconds)
+            due = now + max(backoff, exc.retry_after or 0.0)
+            await self.ledger.retry(n.id, due, exc.reason, now)
+            await self.queue.delay([n], due)
+            self.stats["retried"] += 1
+            return
+        await self.ledger.failed(n.id, exc.reason, now)
+        await self.queue.dead(n, exc.reason)
+        self.stats["failed"] += 1
+        log.warning("notice %s failed: %s", n.id, exc.reason)
