@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from bot.engine.catalog import t
 from bot.engine.context import Ctx, Deps
@@ -49,6 +50,7 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Answer one message; two messages of one person never run at the same time."""
+        started = time.perf_counter()
         try:
             async with self.deps.store.lock(inbound.key):
                 session = await self.deps.store.load(inbound.key)
@@ -63,6 +65,7 @@ class Engine:
             log.warning("lock busy for a %s user", inbound.channel.value)
             return [Outbound(t("engine.busy"))]
         if self.deps.events is not None:
+            await self.deps.events.timed(inbound, time.perf_counter() - started)
             await self.deps.events.turn(inbound, ctx.out, session.flow.name if session.flow else None)
         return ctx.out
 

@@ -11,6 +11,9 @@ class Hooks:
     async def turn(self, inbound: Inbound, out: list[Outbound], flow: str | None) -> None:
         """A turn finished: what the person sent and what the bot said."""
 
+    async def timed(self, inbound: Inbound, seconds: float) -> None:
+        """How long the engine took over one turn."""
+
     async def flow_started(self, inbound: Inbound, flow: str) -> None:
         """A person started a service."""
 
@@ -47,6 +50,9 @@ class MultiHooks(Hooks):
 
     async def turn(self, inbound, out, flow):
         await self._each("turn", inbound, out, flow)
+
+    async def timed(self, inbound, seconds):
+        await self._each("timed", inbound, seconds)
 
     async def flow_started(self, inbound, flow):
         await self._each("flow_started", inbound, flow)
