@@ -137,7 +137,10 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
                 continue
             except (Busy, Down) as exc:
                 log.warning("back-end %s in %s/%s: %s", exc.kind, flow.name, step.name, exc.reason)
-                ctx.say(_error_key(exc), choices=[ctx.choice("retry", "common.retry"), ctx.choice("cmd:menu", "common.menu")])
+                msg = ctx.say(_error_key(exc), choices=[ctx.choice("retry", "common.retry"),
+                                                         ctx.choice("cmd:menu", "common.menu")])
+                if _error_key(exc) != "common.backend_failed":
+                    msg.text += "\n" + ctx.text("common.kept_retry")
                 st.awaiting = RETRY_STEP
                 return Outcome.WAITING
             except TaminError as exc:
