@@ -18,6 +18,10 @@ def _serve(args: argparse.Namespace) -> None:
     from bot.logs import setup_logging
 
     setup_logging()
+    if args.workers > 1:  # several processes: sessions must live in Redis
+        uvicorn.run("bot.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level="warning", access_log=False)
+        return
     app = create_app()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
@@ -45,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the bot's HTTP server (web chat, API, webhooks)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=1, help="processes (more than one needs REDIS_URL)")
     serve.set_defaults(func=_serve)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
