@@ -53,3 +53,23 @@ def mask_for_log(code: str | None) -> str:
     if not code:
         return "-"
     return code[:2] + "*" * max(len(code) - 4, 1) + code[-2:] if len(code) > 4 else "***"
+
+
+_MONEY_KEYS = ("amount", "wage", "min", "max", "premium", "total")
+
+
+def humanize(fields: dict) -> dict:
+    """Back-end details made fit to show: ریال amounts, Jalali dates, Persian digits."""
+    out = {}
+    for key, value in (fields or {}).items():
+        if isinstance(value, bool):
+            out[key] = value
+        elif isinstance(value, int):
+            out[key] = rial(value) if any(m in key for m in _MONEY_KEYS) else number(value)
+        elif isinstance(value, str) and _JALALI.match(value):
+            out[key] = jdate(value)
+        elif isinstance(value, str):
+            out[key] = code(value)
+        else:
+            out[key] = value
+    return out

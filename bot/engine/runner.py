@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from enum import Enum
 
 from bot.engine.catalog import has
 from bot.engine.context import Ctx
+from bot.engine.fmt import humanize
 from bot.engine.messages import Choice
 from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
 from integrations.tamin.errors import Busy, Down, TaminError
@@ -33,11 +35,24 @@ def yes_no_choices(ctx: Ctx) -> list[Choice]:
     return [ctx.choice("yes", "common.yes_confirm"), ctx.choice("no", "common.no_change")]
 
 
+_ASKING = re.compile(r"(?:^|\s)(?:چرا|چه|چقدر|چطور|چگونه|کجا|کی)(?:\s|$|[?؟])")
+
+
+def looks_like_question(text: str) -> bool:
+    """A question typed where a yes or no was expected («چرا باید پرداخت کنم؟» is not a «yes»)."""
+    text = text or ""
+    if _ASKING.search(text):
+        return True
+    return bool(re.search(r"[?؟]", text)) and len(re.findall(r"[^\W\d_]+", text)) > 1
+
+
 def _confirm_value(answer: Answer) -> bool:
     from bot.nlu.extract import yes_no
 
     if answer.choice in ("yes", "no"):
         return answer.choice == "yes"
+    if looks_like_question(answer.text):
+        raise Invalid("common.answer_yes_no")
     value = yes_no(answer.text)
     if value is None:
         raise Invalid("common.answer_yes_no")
@@ -144,7 +159,7 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
                 st.awaiting = RETRY_STEP
                 return Outcome.WAITING
             except TaminError as exc:
-                ctx.say(_error_key(exc), **(exc.details or {}))
+                ctx.say(_error_key(exc), **humanize(exc.details or {}))
                 return Outcome.DONE
         elif isinstance(step, Say):
             fields = step.fields(ctx) if step.fields else {}

@@ -159,6 +159,7 @@ class SickPayEligibility(Model):
     test_positive_on: str | None = None
     leave_from: str | None = None
     leave_to: str | None = None
+    claim: SickPayClaim | None = None  # the claim already filed (reason already_claimed)
 
 
 class SickPayClaim(Model):
@@ -413,3 +414,6 @@ class ErrorBody(Model):
     """A typed error response."""
 
     error: ErrorDetail
+
+
+SickPayEligibility.model_rebuild()

@@ -46,23 +46,23 @@ def sim_url() -> Iterator[str]:
     thread.join(timeout=5)
 
 
+@pytest.fixture(scope="session")
+def sim(sim_url: str) -> Iterator[httpx.Client]:
+    """A plain HTTP client to the simulator (its /_sim controls and public pages)."""
+    with httpx.Client(base_url=sim_url, timeout=5) as client:
+        yield client
+
+
 @pytest.fixture(autouse=True)
 def fresh_world(request: pytest.FixtureRequest) -> Iterator[None]:
     """Reset the simulator's world and faults around every test that uses it."""
     if "sim_url" not in request.fixturenames:
         yield
         return
-    url = request.getfixturevalue("sim_url")
-    httpx.post(f"{url}/_sim/reset").raise_for_status()
+    control: httpx.Client = request.getfixturevalue("sim")
+    control.post("/_sim/reset").raise_for_status()
     yield
-    httpx.post(f"{url}/_sim/reset").raise_for_status()
-
-
-@pytest.fixture
-def sim(sim_url: str) -> Iterator[httpx.Client]:
-    """A plain HTTP client to the simulator's controls (/_sim)."""
-    with httpx.Client(base_url=sim_url, timeout=5) as client:
-        yield client
+    control.post("/_sim/reset").raise_for_status()
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from tamin_helpers import DEBT_SHOP, NC, key, sheba
@@ -27,7 +29,7 @@ async def test_retried_claim_keeps_its_tracking_number(client: TaminClient) -> N
     assert second.tracking_number == first.tracking_number and second == first
 
 
-async def test_retried_payment_order_and_objection(client: TaminClient, sim_url: str) -> None:
+async def test_retried_payment_order_and_objection(client: TaminClient, sim: httpx.Client) -> None:
     actor, k1, k2 = NC["employer-with-debt"], key(), key()
     p1 = await client.debt_payment(DEBT_SHOP, actor, k1, item_ids=["D2"])
     p2 = await client.debt_payment(DEBT_SHOP, actor, k1, item_ids=["D2"])
@@ -35,7 +37,7 @@ async def test_retried_payment_order_and_objection(client: TaminClient, sim_url:
     o1 = await client.file_objection(DEBT_SHOP, actor, "D3", "wrong_amount", "متن", k2)
     o2 = await client.file_objection(DEBT_SHOP, actor, "D3", "wrong_amount", "متن", k2)
     assert o1.number == o2.number and len(await client.objections(DEBT_SHOP, actor)) == 1
-    events = httpx.get(f"{sim_url}/v1/events").json()["events"]
+    events = sim.get("/v1/events").json()["events"]
     assert [e["type"] for e in events].count("objection_filed") == 1
 
 
@@ -78,3 +80,19 @@ async def test_failures_are_not_stored(client: TaminClient, sim: httpx.Client) -
     sim.post("/_sim/faults", json={"mode": "ok"})
     first = await client.fractional_contract(NC["worker-fractional"], k)
     assert (await client.fractional_contract(NC["worker-fractional"], k)) == first
+
+
+async def test_a_write_whose_answer_was_lost_is_retried_without_duplicates(sim_url: str, sim: httpx.Client) -> None:
+    nc = NC["worker-insured"]
+    # the first attempt is held past the client's timeout and then still performed by the back-end
+    sim.post("/_sim/faults", json={"mode": "slow", "delay": 0.6, "count": 1,
+                                   "path_prefix": f"/v1/persons/{nc}/dependents"}).raise_for_status()
+    tamin = TaminClient(sim_url, timeout=0.3, retries=2, backoff=0.01)
+    try:
+        dep = await tamin.add_dependent(nc, NC["father-65"], "father", key())
+        assert dep.relation == "father"
+        await asyncio.sleep(0.5)  # let the held first attempt run
+        codes = [d.national_code for d in await tamin.dependents(nc)]
+    finally:
+        await tamin.aclose()
+    assert codes.count(NC["father-65"]) == 1

@@ -60,8 +60,8 @@ async def test_otp_round_trip(client: TaminClient, sim: httpx.Client) -> None:
 # --- pension (1-5) -------------------------------------------------------------------------------
 
 
-async def test_pensioner_retired_gets_status_and_a_verifiable_certificate(client: TaminClient,
-                                                                         sim_url: str) -> None:
+async def test_pensioner_retired_gets_status_and_a_verifiable_certificate(client: TaminClient, sim_url: str,
+                                                                         sim: httpx.Client) -> None:
     p = await client.pension(NC["pensioner-retired"])
     assert (p.kind, p.status, p.monthly_amount) == ("retirement", "active", 185_432_000)
     assert p.last_payments[0].date == "1405-08-25" and p.last_payments[0].amount == 185_432_000
@@ -70,12 +70,12 @@ async def test_pensioner_retired_gets_status_and_a_verifiable_certificate(client
     assert cert.kind == "pension" and cert.issued_on == "1405-09-04"
     check = await client.verify_certificate(cert.verification_code)
     assert check.valid and check.kind == "pension" and check.holder == "م. کرمانی"
-    page = httpx.get(f"{sim_url}/verify/{cert.verification_code}").json()
+    page = sim.get(f"{sim_url}/verify/{cert.verification_code}").json()
     assert page["valid"] is True and page["holder"] == "م. کرمانی"
     assert cert.verify_url == f"{sim_url}/verify/{cert.verification_code}"
     pdf = await client.certificate_pdf(cert.verification_code)
     assert pdf.startswith(b"%PDF")
-    assert httpx.get(cert.pdf_url).content.startswith(b"%PDF")
+    assert sim.get(cert.pdf_url).content.startswith(b"%PDF")
     assert not (await client.verify_certificate("TA-NONE-NONE")).valid
 
 
@@ -141,7 +141,7 @@ async def test_worker_insured_military_credit_with_payment(client: TaminClient, 
     req = await client.military_request(NC["worker-insured"], 21, key())
     assert (req.months, req.amount, req.state) == (21, e.amount, "pending_payment")
     assert req.payment_url.endswith(f"/pay/{req.payment_id}")
-    assert httpx.get(req.payment_url).status_code == 200
+    assert sim.get(req.payment_url).status_code == 200
     status = await client.military_request_status(NC["worker-insured"])
     assert status is not None and status.request_id == req.request_id
     sim.post(f"/_sim/payments/{req.payment_id}/pay").raise_for_status()
@@ -187,7 +187,8 @@ async def test_worker_insured_sick_pay_claim(client: TaminClient) -> None:
     assert claim.tracking_number and claim.days == 11 and claim.waiting_days == 3 and claim.paid_days == 8
     assert claim.daily_amount == 9_000_000 * 3 // 4  # married, with dependents
     assert claim.total_amount == claim.daily_amount * 8
-    assert (await client.sick_pay_eligibility(nc)).reason == "already_claimed"
+    after = await client.sick_pay_eligibility(nc)
+    assert after.reason == "already_claimed" and after.claim == claim
 
 
 @pytest.mark.parametrize(("args", "reason"), [

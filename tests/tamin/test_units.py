@@ -100,7 +100,7 @@ for path in (ROOT / "integrations" / "tamin").rglob("*.py"):
     REASONS_IN_CODE |= set(re.findall(r'reason="([a-z0-9_]+)"', source))
 
 
-@pytest.mark.parametrize("reason", sorted(REASONS_IN_CODE))
+@pytest.mark.parametrize("reason", sorted(REASONS_IN_CODE - set(errors.KIND_STATUS)))
 def test_every_reason_has_a_persian_sentence(reason: str) -> None:
     assert f"backend.reason.{reason}" in TEXTS
 
@@ -141,12 +141,12 @@ async def test_embedded_mode_over_asgi_transport() -> None:
 
 async def test_untyped_errors_are_mapped() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(500 if "a" in request.url.path else 418, text="oops")
+        return httpx.Response(500 if "X" in request.url.path else 418, text="oops")
 
     tamin = TaminClient("http://x", transport=httpx.MockTransport(handler), retries=0)
     try:
         with pytest.raises(errors.Down) as down:
-            await tamin.payment("PAY-a")
+            await tamin.payment("PAY-X")
         assert down.value.reason == "server_error"
         with pytest.raises(errors.InvalidInput):
             await tamin.payment("PAY-1")

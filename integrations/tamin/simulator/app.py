@@ -42,6 +42,10 @@ def create_app(personas_path: str | Path | None = None, *, now: Any = None,
             return JSONResponse(error.body(), status_code=verdict.status, headers=headers)
         return await call_next(request)
 
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict:
+        return {"ok": True}
+
     @app.get("/openapi.yaml", include_in_schema=False)
     async def contract() -> Response:
         return Response(CONTRACT.read_bytes(), media_type="application/yaml")

@@ -15,7 +15,7 @@ def certificate_pdf(kind: str, data: dict[str, Any]) -> bytes:
 
         return render_certificate(kind, data)
     except Exception:  # noqa: BLE001 - any failure of the optional renderer falls back
-        log.debug("certificate renderer unavailable; using the plain fallback", exc_info=True)
+        log.warning("certificate renderer failed; using the plain fallback", exc_info=True)
         return plain_pdf([
             f"Tamin certificate ({kind})",
             f"Verification code: {data.get('verification_code', '')}",

@@ -51,6 +51,17 @@ def _as_date(value: Any) -> jdatetime.date:
     raise TypeError(f"cannot use {value!r} as today")
 
 
+_parsed: dict[tuple[str, float], Facts] = {}
+
+
+def load_yaml(path: Path) -> Facts:
+    """A fixture file, parsed once per modification and handed out as a fresh copy."""
+    stamp = (str(path), path.stat().st_mtime)
+    if stamp not in _parsed:
+        _parsed[stamp] = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return copy.deepcopy(_parsed[stamp]) or {}
+
+
 @dataclass
 class Ticket:
     """A one-time code sent to a mobile."""
@@ -98,10 +109,8 @@ class World:
 
     def reset(self) -> None:
         """Reload the fixtures and forget everything created."""
-        base = yaml.safe_load(self.personas_path.read_text(encoding="utf-8"))
-        extra: Facts = {}
-        if self.extra_path and Path(self.extra_path).exists():
-            extra = yaml.safe_load(Path(self.extra_path).read_text(encoding="utf-8")) or {}
+        base = load_yaml(self.personas_path)
+        extra = load_yaml(Path(self.extra_path)) if self.extra_path and Path(self.extra_path).exists() else {}
         self.extra = extra
         people: dict[str, Facts] = {}
         for key, facts in {**extra.get("people", {}), **base["people"]}.items():

@@ -111,9 +111,10 @@ async def sick_pay_eligibility(national_code: NationalCode, request: Request) ->
     facts = world.record(national_code)
     decision = sick_decision(world, facts)
     leave = facts.get("covid_sick_leave") or {}
+    claims = world.state.sick_claims.get(national_code) or []
     return SickPayEligibility(national_code=national_code, eligible=decision.ok, reason=decision.reason,
                               test_positive_on=leave.get("test_positive_on"), leave_from=leave.get("leave_from"),
-                              leave_to=leave.get("leave_to"))
+                              leave_to=leave.get("leave_to"), claim=SickPayClaim(**claims[-1]) if claims else None)
 
 
 @router.post("/v1/persons/{national_code}/sick-pay/claims")

@@ -24,6 +24,7 @@ from integrations.tamin.models import (
 from integrations.tamin.simulator import calendar as cal
 from integrations.tamin.simulator import rules
 from integrations.tamin.simulator.errors import forbidden, not_eligible, not_found
+from integrations.tamin.simulator.recipients import recipients
 from integrations.tamin.simulator.routes.deps import (
     Actor,
     IdemKey,
@@ -142,8 +143,10 @@ async def file_objection(workshop_code: WorkshopCode, actor: Actor, body: Object
         world.emit("objection_filed", workshop=workshop_code, national_code=actor, number=objection.number,
                    debt_id=body.debt_id)
         assert objection.hearing is not None
-        world.emit("hearing_scheduled", workshop=workshop_code, national_code=actor, number=objection.number,
-                   hearing_date=objection.hearing.date, time=objection.hearing.time, place=objection.hearing.place)
+        hearing = {"workshop": workshop_code, "national_code": actor, "number": objection.number,
+                   "hearing_date": objection.hearing.date, "time": objection.hearing.time,
+                   "place": objection.hearing.place}
+        world.emit("hearing_scheduled", **hearing, recipients=recipients(world, "hearing_scheduled", hearing))
         return objection
 
     return idempotent(request, idempotency_key, body, make, actor=actor)

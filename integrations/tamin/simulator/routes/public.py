@@ -35,9 +35,12 @@ async def certificate_pdf_route(request: Request, code: str = Path(pattern=CERT)
     cert = world.state.certificates.get(code)
     if cert is None:
         raise not_found("unknown_certificate", "no certificate with this code")
-    data = {**cert["data"], "verification_code": code, "kind": cert["kind"], "issued_on": cert["issued_on"],
-            "holder": cert["holder"], "summary": cert["summary"], "full_name": world.name_of(cert["national_code"]),
-            "verify_url": world.url(f"/verify/{code}")}
+    person = world.registry.get(cert["national_code"], {})
+    payments = cert["data"].get("last_payments") or [{}]
+    data = {**cert["data"], "verification_code": code, "issued_on": cert["issued_on"],
+            "holder": cert["holder"], "summary": cert["summary"], "first_name": person.get("first_name"),
+            "last_name": person.get("last_name"), "last_payment_date": payments[0].get("date"),
+            "last_payment_amount": payments[0].get("amount"), "verify_url": world.url(f"/verify/{code}")}
     return Response(certificate_pdf(cert["kind"], data), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{code}.pdf"'})
 

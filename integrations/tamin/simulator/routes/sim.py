@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from integrations.tamin.models import Event, EventType, Payment
 from integrations.tamin.simulator.errors import not_found
 from integrations.tamin.simulator.faults import FaultSpec
+from integrations.tamin.simulator.recipients import recipients
 from integrations.tamin.simulator.routes.deps import world_of
 from integrations.tamin.simulator.routes.public import settle
 from integrations.tamin.simulator.world import World
@@ -64,6 +65,7 @@ async def create_event(body: EventBody, request: Request) -> Event:
     world = world_of(request)
     apply_event(world, body)
     payload = {k: v for k, v in body.payload.items()}
+    payload.setdefault("recipients", recipients(world, body.type, payload))
     return world.emit(body.type, **payload)
 
 
