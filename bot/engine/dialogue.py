@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from functools import lru_cache
 
 from bot.engine.catalog import t
 from bot.engine.context import Ctx, Deps
@@ -340,8 +341,10 @@ class Engine:
             if 1 <= n <= len(ids):
                 return ids[n - 1]
             return None
+        if len(text) > 80:
+            return None
         for cid, title in self._titles(ctx, ids).items():
-            if _normalize(title) == text:
+            if _normalized_title(title) == text:
                 return cid
         return None
 
@@ -365,6 +368,11 @@ def _service_choice(choice: str) -> tuple[str, dict[str, str]]:
         if key in PREFILL_SLOTS and re.fullmatch(r"[\w-]{1,32}", value):
             prefill[key] = value
     return name, prefill
+
+
+@lru_cache(maxsize=4096)
+def _normalized_title(title: str) -> str:
+    return _normalize(title)
 
 
 def _normalize(text: str) -> str:
