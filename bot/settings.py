@@ -26,9 +26,10 @@ class Settings(BaseSettings):
     # identity
     otp_ttl_seconds: int = 180
     otp_max_tries: int = 3
-    otp_max_sends: int = 3  # per national code and per user, within the window below
+    otp_max_sends: int = 5  # per person, and codes never used per national code, within the window below
     otp_window_seconds: int = 900
-    identity_max_mismatches: int = 3
+    identity_max_mismatches: int = 3  # wrong mobile for a national code, per person per hour
+    identity_max_mismatches_per_code: int = 10  # the same, from anyone, per national code per hour
     verified_ttl_seconds: int = 30 * 60
 
     # SMS through Kavenegar: unset means the local dev outbox

@@ -25,6 +25,7 @@ class SessionStore(Protocol):
     def lock(self, key: str, timeout: float = 30.0) -> AsyncIterator[None]: ...
     async def hit(self, key: str, window: int) -> int: ...
     async def count(self, key: str) -> int: ...
+    async def unhit(self, key: str) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -79,6 +80,11 @@ class MemoryStore:
     async def count(self, key: str) -> int:
         exp, n = self._counters.get(key, (0.0, 0))
         return n if exp >= time.time() else 0
+
+    async def unhit(self, key: str) -> None:
+        exp, n = self._counters.get(key, (0.0, 0))
+        if n > 0:
+            self._counters[key] = (exp, n - 1)
 
     async def close(self) -> None:
         return None
@@ -172,6 +178,15 @@ class RedisStore:
         except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
         return int(raw or 0)
+
+    async def unhit(self, key: str) -> None:
+        name = self._k("n", key)
+        try:
+            await self.redis.eval(
+                "if tonumber(redis.call('get', KEYS[1]) or '0') > 0 then return redis.call('decr', KEYS[1]) end return 0",
+                1, name)
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     async def close(self) -> None:
         await self.redis.aclose()

@@ -15,7 +15,7 @@ from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Channel, Choice, Link
 from bot.flows.identity import identity_steps
 from bot.flows.model import Answer, Ask, Do, Flow, Goto, Invalid, Stop
-from bot.flows.workshop import workshop_label, workshop_steps
+from bot.flows.workshop import ident, workshop_label, workshop_steps
 from integrations.tamin.errors import NotEligible
 
 KINDS = ("premium", "penalty", "other")
@@ -103,7 +103,9 @@ async def act(ctx: Ctx) -> None:
         raise Goto("action")
     if action == "pay":
         await pay(ctx)
-        raise Goto("action")
+        if ctx.slots.get("_ledger_page", 0) == 0 or ctx.slots.get("_ledger_more"):
+            raise Goto("action")
+        raise Stop()
 
 
 async def show_ledger(ctx: Ctx) -> None:
@@ -117,7 +119,7 @@ async def show_ledger(ctx: Ctx) -> None:
     page, size = ctx.slots.get("_ledger_page", 0), _page_size(ctx)
     chunk = newest[page * size:(page + 1) * size]
     lines = "\n".join(
-        ctx.text(f"debt.ledger_{e.kind}", date=jdate(e.date), ref=fa(e.ref), amount=rial(e.amount),
+        ctx.text(f"debt.ledger_{e.kind}", date=jdate(e.date), ref=ident(e.ref), amount=rial(e.amount),
                  balance=rial(e.balance))
         for e in chunk
     )
@@ -136,7 +138,7 @@ async def pay(ctx: Ctx) -> None:
     except NotEligible:
         raise Stop("debt.nothing_to_pay", **workshop_label(ctx)) from None
     ctx.slots["_paid_url"] = payment.payment_url
-    fields = dict(amount=rial(payment.amount), url=payment.payment_url, id=fa(payment.payment_id))
+    fields = dict(amount=rial(payment.amount), url=payment.payment_url, id=ident(payment.payment_id))
     if ctx.channel is Channel.SMS:
         ctx.say("debt.payment", **fields)
     else:

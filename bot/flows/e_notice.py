@@ -96,7 +96,7 @@ def agree_fields(ctx: Ctx) -> dict:
     i = ctx.slots.get("_page", 0)
     last = ""
     if not _sms(ctx) and i < len(pages):
-        last = ctx.text("e_notice.last_part", text=pages[i], i=fa(i + 1), n=fa(len(pages)))
+        last = ctx.text("e_notice.last_part", text=pages[i], i=fa(i + 1), n=fa(len(pages))) + "\n\n"
     return {"last": last, **workshop_label(ctx)}
 
 

@@ -61,13 +61,13 @@ def parse_mobile(ctx: Ctx, answer: Answer) -> str:
     return number
 
 
-async def _limited(ctx: Ctx, name: str, window: int, limit: int) -> bool:
-    """Count one more event for this person and this national code; True when over the limit."""
+async def _count(ctx: Ctx, name: str, window: int) -> tuple[int, int]:
+    """Count one more event for this person and for this national code."""
     store = ctx.deps.store
     nc = ctx.slots.get("national_code", "")
     by_user = await store.hit(f"{name}:u:{ctx.inbound.key}", window)
     by_code = await store.hit(f"{name}:nc:{nc}", window) if nc else 0
-    return by_user > limit or by_code > limit
+    return by_user, by_code
 
 
 async def check_owner(ctx: Ctx) -> None:
@@ -76,13 +76,15 @@ async def check_owner(ctx: Ctx) -> None:
     nc = ctx.slots["national_code"]
     number = ctx.slots.get("mobile") or ctx.session.mobile or ctx.inbound.user
     ctx.slots["mobile"] = number
-    if await ctx.deps.store.count(f"mismatch:nc:{nc}") >= s.identity_max_mismatches or \
-            await ctx.deps.store.count(f"mismatch:u:{ctx.inbound.key}") >= s.identity_max_mismatches:
+    store = ctx.deps.store
+    if await store.count(f"mismatch:u:{ctx.inbound.key}") >= s.identity_max_mismatches or \
+            await store.count(f"mismatch:nc:{nc}") >= s.identity_max_mismatches_per_code:
         raise Stop("identity.too_many_mismatches")
     if await ctx.api.identity_match(nc, number):
         return
     log.info("identity mismatch user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
-    if await _limited(ctx, "mismatch", 3600, s.identity_max_mismatches - 1):
+    by_user, by_code = await _count(ctx, "mismatch", 3600)
+    if by_user >= s.identity_max_mismatches or by_code >= s.identity_max_mismatches_per_code:
         raise Stop("identity.too_many_mismatches")
     if ctx.channel is Channel.SMS:
         raise Goto("national_code", "identity.mismatch_sms", forget=("national_code", "mobile"))
@@ -92,7 +94,8 @@ async def check_owner(ctx: Ctx) -> None:
 async def send_code(ctx: Ctx) -> None:
     """Send a one-time code by SMS to the mobile just matched."""
     s = ctx.deps.settings
-    if await _limited(ctx, "otp-send", s.otp_window_seconds, s.otp_max_sends):
+    by_user, by_code = await _count(ctx, "otp-send", s.otp_window_seconds)
+    if by_user > s.otp_max_sends or by_code > s.otp_max_sends:
         raise Stop("identity.too_many_codes")
     code = otp.new_code()
     ctx.session.otp = otp.issue(code, ctx.slots["mobile"], s.otp_ttl_seconds, s.otp_max_tries)
@@ -109,7 +112,7 @@ def parse_code(ctx: Ctx, answer: Answer) -> bool:
         raise Invalid("identity.code_missing")
     result = otp.check(ctx.session.otp, typed)
     if result is otp.Check.OK:
-        return True
+        return True  # the code's send is refunded in remember(): a used code costs nothing
     if result is otp.Check.EXPIRED:
         raise Invalid("identity.code_expired")
     if result is otp.Check.LOCKED or result is otp.Check.NONE:
@@ -121,6 +124,9 @@ def parse_code(ctx: Ctx, answer: Answer) -> bool:
 async def remember(ctx: Ctx) -> None:
     """Keep the proven identity for a while, and greet the person by name."""
     nc, number = ctx.slots["national_code"], ctx.slots["mobile"]
+    if ctx.session.otp is not None or ctx.slots.get("otp"):
+        # a code that was used to prove identity does not count against the national code's limit
+        await ctx.deps.store.unhit(f"otp-send:nc:{nc}")
     ctx.session.otp = None
     try:
         person = await ctx.api.person(nc)

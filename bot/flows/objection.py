@@ -16,7 +16,7 @@ from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Choice
 from bot.flows.identity import identity_steps
 from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
-from bot.flows.workshop import workshop_label, workshop_steps
+from bot.flows.workshop import ident, workshop_label, workshop_steps
 from integrations.tamin.errors import NotEligible, NotFound
 
 REASONS = ("wrong_period", "wrong_amount", "already_paid", "not_employed", "other")
@@ -69,7 +69,7 @@ async def load(ctx: Ctx) -> None:
     label = workshop_label(ctx)
     if filed:
         lines = "\n\n".join(
-            ctx.text("objection.list_line", number=fa(o.number), item=_item_text(ctx, _item(ctx, o.debt_id)) or o.debt_id,
+            ctx.text("objection.list_line", number=ident(o.number), item=_item_text(ctx, _item(ctx, o.debt_id)) or o.debt_id,
                      state=ctx.text(f"objection.state.{o.state}"), filed=jdate(o.filed_on), hearing=hearing_text(ctx, o))
             for o in filed[:MAX_LISTED]
         )
@@ -205,7 +205,7 @@ async def file(ctx: Ctx) -> None:
             raise Goto("item", "objection.item_gone", forget=("item", "reason", "details", "confirm"),
                        id=item["id"]) from None
         raise
-    ctx.say("objection.filed", number=fa(o.number), filed=jdate(o.filed_on), item=_item_text(ctx, item),
+    ctx.say("objection.filed", number=ident(o.number), filed=jdate(o.filed_on), item=_item_text(ctx, item),
             hearing=hearing_text(ctx, o))
 
 

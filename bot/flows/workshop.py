@@ -113,3 +113,9 @@ def workshop_steps() -> list[Step]:
 def workshop_label(ctx: Ctx) -> dict:
     """The workshop's name and code for any text about it."""
     return {"name": ctx.slots.get("workshop_name", ""), "code": fa(ctx.slots.get("workshop", ""))}
+
+
+def ident(value: str | None) -> str:
+    """An identifier for people: Persian digits, unless it has Latin letters (D3, OBJ-…), kept as typed."""
+    text = str(value or "")
+    return text if re.search(r"[A-Za-z]", text) else fa(text)
