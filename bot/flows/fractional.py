@@ -11,9 +11,9 @@ from __future__ import annotations
 from bot.engine.context import Ctx, idempotency_key
 from bot.engine.fmt import fa, jdate, mask_code, rial
 from bot.engine.messages import Channel, Link
-from bot.flows.common import yes_no, yes_no_buttons
+from bot.flows.common import yes_no_buttons
 from bot.flows.identity import identity_steps
-from bot.flows.insurance import person_name
+from bot.flows.insurance import answer_yes_no, person_name
 from bot.flows.model import Ask, Confirm, Do, Flow, Stop
 from integrations.tamin.errors import NotEligible
 
@@ -79,7 +79,7 @@ FLOW = Flow(
     steps=[
         *identity_steps(),
         Do("load", load),
-        Ask("agree", "fractional.ask_agree", parse=yes_no,
+        Ask("agree", "fractional.ask_agree", parse=answer_yes_no,
             choices=yes_no_buttons("fractional.yes_agree", "fractional.no_agree"),
             fields=lambda c: {"total": fa(c.slots.get("total", ""))}),
         Do("declined", declined, when=lambda c: not c.slots.get("agree")),

@@ -10,10 +10,18 @@ from __future__ import annotations
 from bot.engine.context import Ctx, idempotency_key
 from bot.engine.fmt import fa, jdate, number
 from bot.engine.messages import Channel, Document, Link
+from bot.engine.runner import looks_like_question
 from bot.flows.common import yes_no, yes_no_buttons
 from bot.flows.identity import identity_steps
-from bot.flows.model import Ask, Do, Flow, Say, Stop
+from bot.flows.model import Answer, Ask, Do, Flow, Invalid, Say, Stop
 from integrations.tamin.errors import NotFound
+
+
+def answer_yes_no(ctx: Ctx, answer: Answer) -> bool:
+    """«Yes» or «no»; a question typed instead («چرا باید …؟») is not taken for a «yes»."""
+    if answer.choice not in ("yes", "no") and looks_like_question(answer.text):
+        raise Invalid("common.answer_yes_no")
+    return yes_no(ctx, answer)
 
 
 async def person_name(ctx: Ctx) -> str:
@@ -63,7 +71,7 @@ async def load_relationship(ctx: Ctx) -> None:
 async def issue_certificate(ctx: Ctx) -> None:
     """Issue the certificate: a PDF on messengers and the web, its code and link by SMS."""
     cert = await ctx.api.insurance_certificate(ctx.national_code, idempotency_key=idempotency_key(ctx, "cert"))
-    fields = dict(code=fa(cert.verification_code), url=cert.verify_url, date=jdate(cert.issued_on))
+    fields = dict(code=cert.verification_code, url=cert.verify_url, date=jdate(cert.issued_on))  # typed on a site: as issued
     if ctx.channel is Channel.SMS:
         ctx.say("insurance.certificate", **fields)
         return
@@ -91,7 +99,7 @@ FLOW = Flow(
     steps=[
         *identity_steps(),
         Do("load", load_relationship),
-        Ask("want_certificate", "insurance.offer_certificate", parse=yes_no,
+        Ask("want_certificate", "insurance.offer_certificate", parse=answer_yes_no,
             choices=yes_no_buttons("insurance.yes_certificate", "insurance.no_certificate")),
         Do("certificate", _fail_soft, when=lambda c: bool(c.slots.get("want_certificate"))),
         Say("no_certificate", "insurance.certificate_later", when=lambda c: not c.slots.get("want_certificate")),

@@ -117,7 +117,8 @@ async def register(ctx: Ctx) -> None:
             if existing is not None:
                 _say_request(ctx, "military.existing", existing)
                 raise Stop() from None
-        raise _refuse(ctx, exc.reason, int(exc.details.get("days") or 0), ctx.slots.get("name", "")) from None
+        elig = await ctx.api.military_eligibility(ctx.national_code)
+        raise _refuse(ctx, exc.reason, elig.contribution_days, ctx.slots.get("name", "")) from None
     except NotFound:
         raise Stop("identity.no_record") from None
     _say_request(ctx, "military.registered", req)

@@ -9,6 +9,8 @@ confirmation makes the contract and hands over the first payment link.
 
 from __future__ import annotations
 
+import re
+
 from bot.engine.context import Ctx, idempotency_key
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Choice, Link
@@ -16,10 +18,12 @@ from bot.flows.identity import identity_steps
 from bot.flows.insurance import person_name
 from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import InvalidInput, NotEligible, TaminError
+from integrations.tamin.models import VoluntaryEligibility
 
 OVER_AGE = 50  # poster 85: «سن ۵۰ سال تمام و یا کمتر»
 MIN_DAYS = 30  # poster 85: «حداقل ۳۰ روز سابقه پرداخت حق بیمه»
 REFUSALS = {"already_insured", "already_contracted", "under_30_days", "no_service_card", "over_age_short_record"}
+_DOTTED = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{3}){2,}(?![\d.])")
 SMALL = 1_000_000  # a typed amount below this was most likely meant in millions
 
 
@@ -40,13 +44,23 @@ async def _refusal(ctx: Ctx, reason: str | None, fields: dict) -> Stop:
     return Stop(key, **fields)
 
 
+def _fields(name: str, e: VoluntaryEligibility) -> dict:
+    return dict(name=name, age=fa(e.age), days=number(e.contribution_days), required=number(e.required_days),
+                missing=number(e.missing_days or max(0, e.required_days - e.contribution_days)),
+                years=fa(max(0, e.age - OVER_AGE)), min_days=fa(MIN_DAYS))
+
+
+async def _refused_later(ctx: Ctx, reason: str) -> Stop:
+    """A refusal the back-end gave at the quote or the contract, explained with fresh figures."""
+    e = await ctx.api.voluntary_eligibility(ctx.national_code)
+    return await _refusal(ctx, reason, _fields(ctx.slots.get("name", ""), e))
+
+
 async def check(ctx: Ctx) -> None:
     """Eligibility with the person's age and record; the allowed wage range when eligible."""
     name = await person_name(ctx)
     e = await ctx.api.voluntary_eligibility(ctx.national_code)
-    fields = dict(name=name, age=fa(e.age), days=number(e.contribution_days), required=number(e.required_days),
-                  missing=number(e.missing_days or max(0, e.required_days - e.contribution_days)),
-                  years=fa(max(0, e.age - OVER_AGE)), min_days=fa(MIN_DAYS))
+    fields = _fields(name, e)
     if not e.eligible:
         raise await _refusal(ctx, e.reason, fields)
     ctx.slots.update(wage_min=e.wage_min, wage_max=e.wage_max, rate=e.premium_rate)
@@ -73,7 +87,9 @@ def parse_wage(ctx: Ctx, answer: Answer) -> int:
     low, high = int(ctx.slots["wage_min"]), int(ctx.slots["wage_max"])
     if answer.choice == "wage:min":
         return low
-    value = amount_rial(answer.text)
+    # «500.000.000»: dots as thousands separators (two groups or more) are not a decimal point
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), answer.text)
+    value = amount_rial(text)
     if value is None:
         raise Invalid("voluntary.wage_missing")
     if value < low:
@@ -94,7 +110,7 @@ async def quote(ctx: Ctx) -> None:
             raise Goto("wage", "voluntary.wage_out_of_range", forget=("wage",)) from None
         raise
     except NotEligible as exc:
-        raise await _refusal(ctx, exc.reason, {"name": ctx.slots.get("name", "")}) from None
+        raise await _refused_later(ctx, exc.reason) from None
     ctx.slots["premium"] = q.monthly_premium
 
 
@@ -113,7 +129,7 @@ async def contract(ctx: Ctx) -> None:
             raise Goto("wage", "voluntary.wage_out_of_range", forget=("wage", "premium")) from None
         raise
     except NotEligible as exc:
-        raise await _refusal(ctx, exc.reason, {"name": ctx.slots.get("name", "")}) from None
+        raise await _refused_later(ctx, exc.reason) from None
     ctx.say("voluntary.contract", links=[Link(c.payment_url, ctx.text("common.payment_link"))],
             number=fa(c.contract_number), wage=rial(c.monthly_wage), premium=rial(c.monthly_premium),
             starts=jdate(c.starts_on), url=c.payment_url)

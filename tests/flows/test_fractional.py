@@ -49,6 +49,8 @@ def test_declined_then_contract(chat, simulator_url):
     assert "مدرکی لازم نیست" in answer and "موافق" in answer, answer
     answer = chat.say("شاید")
     assert "بله" in answer and "موافق" in answer, answer
+    answer = chat.say("چرا باید پرداخت کنم؟")  # a question is not an agreement
+    assert "موافق" in answer and "اطلاعات هویتی" not in answer, answer
     answer = chat.press("خیر")
     assert "قراردادی بسته نشد" in answer, answer
 

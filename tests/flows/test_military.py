@@ -52,6 +52,8 @@ def test_request_payment_and_state(chat, simulator_url):
 
     answer = chat.say("شاید")  # neither yes nor no
     assert "بله" in answer and "آیا" in answer, answer
+    answer = chat.say("چرا باید این مبلغ را بپردازم؟")  # a question is not a «yes»
+    assert "ثبت شد" not in answer and "آیا درخواست" in answer, answer
     answer = chat.press("خیر")  # back to the months, nothing lost but the months
     assert "چند ماه" in answer, answer
     answer = chat.press("۲۱ ماه")
