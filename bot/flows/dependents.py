@@ -46,11 +46,26 @@ def _faq_digression(answer: Answer, step: str) -> None:
             raise Goto(step, FAQ[key])
 
 
+_PREFIXES = {"همسر": "spouse", "شوهر": "spouse", "فرزند": "child", "پسر": "child", "دختر": "child", "بچه": "child",
+             "پدر": "father", "بابا": "father", "مادر": "mother", "مامان": "mother"}
+
+
 def _relation_of(text: str) -> str | None:
+    """The relation named in a text («پسرم», «پسرمو», «بابام»...), or None."""
     from bot.nlu.extract import relation
 
-    persian = relation(text) if text else None
-    return _FROM_PERSIAN.get(persian or "")
+    if not text:
+        return None
+    found = _FROM_PERSIAN.get(relation(text) or "")
+    if found:
+        return found
+    for word in re.findall(r"[^\W\d_]+", text):  # inflected forms: «پسرمو», «مادرشون»
+        if "بزرگ" in word:
+            continue
+        for prefix, rel in _PREFIXES.items():
+            if word.startswith(prefix):
+                return rel
+    return None
 
 
 def _relation_title(ctx: Ctx, relation: str | None) -> str:
@@ -142,7 +157,7 @@ def parse_want_add(ctx: Ctx, answer: Answer) -> bool:
 
 
 def relation_choices(ctx: Ctx) -> list[Choice]:
-    return [ctx.choice(f"rel:{r}", f"dependents.relation.{r}") for r in RELATIONS]
+    return [ctx.choice(f"rel:{r}", f"dependents.button.{r}") for r in RELATIONS]
 
 
 def parse_relation(ctx: Ctx, answer: Answer) -> str:
@@ -167,15 +182,15 @@ def parse_dep_nc(ctx: Ctx, answer: Answer) -> str:
 
     code = national_code(answer.text)
     if not code:
+        _faq_digression(answer, "dep_nc")
         digits = "".join(ch for ch in answer.text if ch.isdigit())
         if not digits:
-            _faq_digression(answer, "dep_nc")
             raise Invalid("dependents.nc_missing")
         raise Invalid(_NC_REASONS.get(check_national_code(digits), "dependents.nc_length"), count=fa(len(digits)))
-    if code == ctx.national_code:
-        raise Invalid("dependents.nc_own")
+    if code == ctx.national_code:  # not a typo: explain and ask again without counting a try
+        raise Goto("dep_nc", "dependents.nc_own")
     if code in (ctx.slots.get("_listed") or []):
-        raise Invalid("dependents.nc_listed", code=fa(code))
+        raise Goto("dep_nc", "dependents.nc_listed", code=fa(code))
     return code
 
 
@@ -202,6 +217,7 @@ def parse_fix(ctx: Ctx, answer: Answer) -> str:
         return "dep_nc"
     if "انصراف" in answer.text:
         return "cancel"
+    _faq_digression(answer, "fix")
     raise Invalid("dependents.fix_pick_one")
 
 

@@ -18,6 +18,7 @@ from bot.engine.messages import Choice
 from bot.flows.identity import identity_steps
 from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
+from integrations.tamin.models import SickPayClaim
 
 FAQ = {"faq_documents": "sick_pay.faq_documents", "faq_cost": "sick_pay.faq_cost", "faq_why": "sick_pay.faq_why"}
 REFUSALS = ("not_insured", "not_compulsory", "no_positive_test", "already_claimed")
@@ -58,6 +59,9 @@ async def check_eligibility(ctx: Ctx) -> None:
     except NotFound:
         raise Stop("sick_pay.refused.no_record") from None
     if not e.eligible:
+        earlier = e.claim  # the claim already filed
+        if e.reason == "already_claimed" and earlier is not None:
+            raise Stop("sick_pay.refused.already_claimed_with", **_claim_fields(earlier))
         reason = e.reason if e.reason in REFUSALS else "other"
         raise Stop(f"sick_pay.refused.{reason}", name=ctx.slots.get("name", ""))
     ctx.slots["_rec"] = {"test": e.test_positive_on, "from": e.leave_from, "to": e.leave_to}
@@ -106,7 +110,22 @@ def parse_date_from(ctx: Ctx, answer: Answer) -> str:
         raise Invalid("sick_pay.start_out_of_record", date=jdate(value), start=jdate(start), end=jdate(end))
     if ctx.slots.get("date_to") and ctx.slots["date_to"] < value:
         ctx.slots.pop("date_to")  # the end kept from before no longer fits: ask it again
+    _keep_end_given_too(ctx, answer, value)
     return value
+
+
+def _keep_end_given_too(ctx: Ctx, answer: Answer, start: str) -> None:
+    """«از ۱۴۰۵/۰۸/۱۰ تا ۱۴۰۵/۰۸/۲۰» answers both questions: keep the end when it is valid."""
+    from bot.nlu.dates import find_dates
+
+    found = [iso for _, _, cal, iso in find_dates(answer.text) if cal == "jalali"]
+    if len(found) < 2 or found[0] != start or "date_to" in ctx.slots:
+        return
+    ctx.slots["date_from"] = start
+    try:
+        ctx.slots["date_to"] = parse_date_to(ctx, Answer(text=found[1]))
+    except (Invalid, Goto):
+        ctx.slots.pop("date_to", None)
 
 
 def parse_date_to(ctx: Ctx, answer: Answer) -> str:
@@ -175,6 +194,7 @@ def parse_fix(ctx: Ctx, answer: Answer) -> str:
     for word, field in words.items():
         if word in answer.text:
             return field
+    _faq_digression(ctx, answer, "fix")
     raise Invalid("sick_pay.fix_pick_one")
 
 
@@ -228,10 +248,14 @@ async def file_claim(ctx: Ctx) -> None:
         raise Stop(f"sick_pay.refused.{reason}", name=s.get("name", "")) from None
     except Conflict:
         raise Stop("sick_pay.refused.already_claimed", name=s.get("name", "")) from None
-    ctx.say("sick_pay.registered", tracking=fa(claim.tracking_number), start=jdate(claim.leave_from),
-            end=jdate(claim.leave_to), days=number(claim.days), waiting=number(claim.waiting_days),
-            paid=number(claim.paid_days), daily=rial(claim.daily_amount), total=rial(claim.total_amount),
-            sheba=fa(claim.sheba_masked), filed=jdate(claim.filed_on))
+    ctx.say("sick_pay.registered", **_claim_fields(claim))
+
+
+def _claim_fields(claim: SickPayClaim) -> dict:
+    return dict(tracking=fa(claim.tracking_number), start=jdate(claim.leave_from), end=jdate(claim.leave_to),
+                days=number(claim.days), waiting=number(claim.waiting_days), paid=number(claim.paid_days),
+                daily=rial(claim.daily_amount), total=rial(claim.total_amount), sheba=fa(claim.sheba_masked),
+                filed=jdate(claim.filed_on))
 
 
 FLOW = Flow(
@@ -243,8 +267,7 @@ FLOW = Flow(
         *identity_steps(),
         Do("eligibility", check_eligibility),
         Ask("date_from", "sick_pay.ask_date_from", parse=parse_date_from, retries=4),
-        Ask("date_to", "sick_pay.ask_date_to", parse=parse_date_to, retries=4,
-            fields=lambda c: {"start": jdate(c.slots.get("date_from"))}),
+        Ask("date_to", "sick_pay.ask_date_to", parse=parse_date_to, retries=4),
         Ask("test_date", "sick_pay.ask_test_date", parse=parse_test_date, retries=4),
         Ask("test_ref", "sick_pay.ask_test_ref", parse=parse_test_ref, retries=4),
         Ask("sheba", "sick_pay.ask_sheba", parse=parse_sheba, retries=4),
