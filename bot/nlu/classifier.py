@@ -17,84 +17,121 @@ from .normalize import ZWNJ
 _WORD = re.compile(r"[^\W_]+(?:\u200c[^\W_]+)*|\d+")
 
 
-def _char_ngrams(text: str, lo: int, hi: int, prefix: str) -> list[str]:
-    """Word-bounded character n-grams (like sklearn's char_wb)."""
+def _char_ngrams(w: str, lo: int, hi: int, prefix: str) -> list[str]:
+    """Character n-grams of one word padded with spaces (like sklearn's char_wb)."""
+    w = f" {w} "
+    n = len(w)
     out: list[str] = []
-    for w in text.split():
-        w = f" {w} "
-        n = len(w)
-        for k in range(lo, hi + 1):
-            if k > n:
-                break
-            out.extend(prefix + w[i:i + k] for i in range(n - k + 1))
+    for k in range(lo, min(hi, n) + 1):
+        out.extend(prefix + w[i:i + k] for i in range(n - k + 1))
     return out
 
 
+def chars_1_5(word: str) -> list[str]:
+    """Char 1–5-grams of a word."""
+    return _char_ngrams(word, 1, 5, "c:")
+
+
+def as_word(unit: str) -> list[str]:
+    """A word or word bigram as its own feature."""
+    return ["w:" + unit]
+
+
+def skeleton_grams(word: str) -> list[str]:
+    """Char 2–4-grams of a skeleton word, plus the whole skeleton word."""
+    return _char_ngrams(word, 2, 4, "s:") + ["sw:" + word]
+
+
 def default_views(norm: str) -> list[list[str]]:
-    """Feature views of a normalized text: chars (1–5), words (1–2), skeleton chars (2–4) + words."""
-    flat = norm.replace(ZWNJ, "")
+    """Units of each feature view: words (for chars), words+bigrams, skeleton words."""
     words = _WORD.findall(norm)
-    wv = ["w:" + w for w in words] + ["w:" + a + " " + b for a, b in zip(words, words[1:], strict=False)]
-    sk = skeleton(norm)
-    sv = _char_ngrams(sk, 2, 4, "s:") + ["sw:" + w for w in sk.split()]
-    return [_char_ngrams(flat, 1, 5, "c:"), wv, sv]
+    return [norm.replace(ZWNJ, "").split(), words + [a + " " + b for a, b in zip(words, words[1:], strict=False)],
+            skeleton(norm).split()]
 
 
+DEFAULT_EXPANDERS = (chars_1_5, as_word, skeleton_grams)
 ViewFn = Callable[[str], list[list[str]]]
 
 
 class Vectorizer:
-    """Multi-view sublinear TF-IDF with one L2-normalised block per view and a fast single-text path."""
+    """Multi-view sublinear TF-IDF, one L2-normalised block per view; units' feature ids are cached."""
 
-    def __init__(self, views: ViewFn = default_views, weights: Sequence[float] = (1.0, 1.0, 0.6),
-                 min_df: int = 1) -> None:
+    def __init__(self, views: ViewFn = default_views,
+                 expanders: Sequence[Callable[[str], list[str]]] = DEFAULT_EXPANDERS,
+                 weights: Sequence[float] = (1.0, 1.0, 0.6), min_df: int = 1) -> None:
         self.views = views
+        self.expanders = list(expanders)
         self.weights = list(weights)
         self.min_df = min_df
         self.vocab: dict[str, int] = {}
         self.idf = np.zeros(0, dtype=np.float32)
+        self._cache: list[dict[str, list[int]]] = [{} for _ in self.expanders]
 
     def fit(self, texts: Sequence[str]) -> Vectorizer:
         """Learn vocabulary and IDF."""
         df: Counter[str] = Counter()
         for t in texts:
-            for view in self.views(t):
-                df.update(set(view))
-        feats = [f for f, c in df.items() if c >= self.min_df]
-        self.vocab = {f: i for i, f in enumerate(feats)}
+            feats: set[str] = set()
+            for units, expand in zip(self.views(t), self.expanders, strict=True):
+                for u in units:
+                    feats.update(expand(u))
+            df.update(feats)
+        kept = [f for f, c in df.items() if c >= self.min_df]
+        self.vocab = {f: i for i, f in enumerate(kept)}
         n = len(texts)
-        self.idf = np.array([math.log((1 + n) / (1 + df[f])) + 1 for f in feats], dtype=np.float32)
+        self.idf = np.array([math.log((1 + n) / (1 + df[f])) + 1 for f in kept], dtype=np.float32)
+        self._cache = [{} for _ in self.expanders]
         return self
+
+    def _ids(self, view: int, unit: str) -> list[int]:
+        """Known feature ids of one unit (cached)."""
+        cache = self._cache[view]
+        ids = cache.get(unit)
+        if ids is None:
+            get = self.vocab.get
+            ids = [k for k in (get(f) for f in self.expanders[view](unit)) if k is not None]
+            if len(cache) < 200_000:
+                cache[unit] = ids
+        return ids
 
     def encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Feature ids and weights of one text."""
-        ids: list[int] = []
-        vals: list[float] = []
-        get = self.vocab.get
-        for view, wt in zip(self.views(text), self.weights, strict=False):
-            counts: Counter[int] = Counter()
-            for f in view:
-                k = get(f)
-                if k is not None:
-                    counts[k] += 1
-            if not counts:
+        all_ids: list[np.ndarray] = []
+        all_vals: list[np.ndarray] = []
+        for view, (units, wt) in enumerate(zip(self.views(text), self.weights, strict=False)):
+            ids: list[int] = []
+            for u in units:
+                ids.extend(self._ids(view, u))
+            if not ids:
                 continue
-            keys = list(counts)
-            v = (1 + np.log(np.fromiter(counts.values(), np.float32, len(keys)))) * self.idf[keys]
+            uniq, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+            v = (1 + np.log(counts.astype(np.float32))) * self.idf[uniq]
             v *= wt / (float(np.sqrt((v * v).sum())) or 1.0)
-            ids.extend(keys)
-            vals.extend(v.tolist())
-        return np.asarray(ids, dtype=np.int64), np.asarray(vals, dtype=np.float32)
+            all_ids.append(uniq)
+            all_vals.append(v)
+        if not all_ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return np.concatenate(all_ids), np.concatenate(all_vals).astype(np.float32)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Sparse matrix for many texts."""
-        rows, cols, data = [], [], []
-        for r, t in enumerate(texts):
+        indptr = [0]
+        cols: list[np.ndarray] = []
+        data: list[np.ndarray] = []
+        for t in texts:
             ids, vals = self.encode(t)
-            rows.extend([r] * len(ids))
-            cols.extend(ids.tolist())
-            data.extend(vals.tolist())
-        return sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), len(self.vocab)), dtype=np.float32)
+            cols.append(ids)
+            data.append(vals)
+            indptr.append(indptr[-1] + len(ids))
+        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        dat = np.concatenate(data) if data else np.zeros(0, dtype=np.float32)
+        return sparse.csr_matrix((dat, col, indptr), shape=(len(texts), len(self.vocab)), dtype=np.float32)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle without the unit cache."""
+        state = self.__dict__.copy()
+        state["_cache"] = [{} for _ in self.expanders]
+        return state
 
 
 class IntentClassifier:

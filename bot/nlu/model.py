@@ -22,7 +22,7 @@ from .tagger import Tagger, spans
 OUT_OF_SCOPE = "out_of_scope"
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:\u200c[^\W\d_]+)*|[^\w\s]")
 TEN_DIGIT = {"national_code", "workshop_code", "insurance_number"}
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 
 def _tokens(norm: str) -> list[re.Match[str]]:

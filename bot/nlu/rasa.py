@@ -48,15 +48,24 @@ def postprocess(text: str, result: dict[str, Any]) -> dict[str, Any]:
 class RasaBackend:
     """Parse with a Rasa server at `url` (POST /model/parse); on any failure use the embedded NLU."""
 
-    def __init__(self, url: str | None, timeout: float = 2.0, fallback: Callable[[], NLU] = default_nlu,
+    def __init__(self, url: str | None, timeout: float = 2.0, fallback: NLU | Callable[[], NLU] = default_nlu,
                  client: httpx.AsyncClient | None = None) -> None:
         self.url = url.rstrip("/") if url else None
         self.timeout = timeout
-        self.fallback = fallback
+        self._fallback = fallback
         self._client = client
 
-    async def parse(self, text: str) -> dict[str, Any]:
-        """Rasa-shaped parse of one message."""
+    def embedded(self) -> NLU:
+        """The fallback NLU."""
+        return self._fallback if isinstance(self._fallback, NLU) else self._fallback()
+
+    @property
+    def threshold(self) -> float:
+        """The embedded model's out-of-scope threshold."""
+        return self.embedded().threshold
+
+    async def aparse(self, text: str) -> dict[str, Any]:
+        """Rasa-shaped parse of one message (async)."""
         if self.url:
             try:
                 client = self._client or httpx.AsyncClient(timeout=self.timeout)
@@ -72,10 +81,10 @@ class RasaBackend:
                 log.warning("rasa: unexpected response shape; using embedded NLU")
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("rasa: %s; using embedded NLU", type(exc).__name__)
-        return self.fallback().parse(text)
+        return self.embedded().parse(text)
 
-    def parse_sync(self, text: str) -> dict[str, Any]:
-        """Blocking variant of parse()."""
+    def parse(self, text: str) -> dict[str, Any]:
+        """Rasa-shaped parse of one message (blocking)."""
         if self.url:
             try:
                 resp = httpx.post(f"{self.url}/model/parse", json={"text": text}, timeout=self.timeout)
@@ -83,6 +92,7 @@ class RasaBackend:
                 data = resp.json()
                 if _valid_shape(data):
                     return postprocess(text, data)
+                log.warning("rasa: unexpected response shape; using embedded NLU")
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("rasa: %s; using embedded NLU", type(exc).__name__)
-        return self.fallback().parse(text)
+        return self.embedded().parse(text)

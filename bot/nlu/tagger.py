@@ -6,6 +6,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -16,12 +17,23 @@ _DIGIT = re.compile(r"\d")
 WIDE = 10  # words this far away still count, as an unordered bag
 
 
+@lru_cache(maxsize=65536)
 def shape(w: str) -> str:
     """Coarse word shape: digits as D, Latin as a, Persian as f, runs squeezed beyond 4."""
     s = _DIGIT.sub("D", w)
     s = re.sub(r"[a-z]", "a", s)
     s = re.sub(r"[^\Wa-zD_]", "f", s)
     return re.sub(r"(.)\1{4,}", r"\1\1\1\1+", s)
+
+
+@lru_cache(maxsize=65536)
+def _word_features(w0: str) -> tuple[str, ...]:
+    """Features of the word itself: affixes, shape, length, skeleton, digit count."""
+    f = ["p2=" + w0[:2], "p3=" + w0[:3], "s2=" + w0[-2:], "s3=" + w0[-3:], "sh=" + shape(w0),
+         "len=" + str(min(len(w0), 12)), "sk=" + skeleton_word(w0)]
+    if w0[:1].isdigit():
+        f.append("nd=" + str(len(_DIGIT.findall(w0))))
+    return tuple(f)
 
 
 def token_features(toks: Sequence[str], i: int) -> list[str]:
@@ -37,13 +49,10 @@ def token_features(toks: Sequence[str], i: int) -> list[str]:
     f = [
         "b", "w=" + w0, "w-1=" + wm1, "w+1=" + wp1, "w-2=" + wm2, "w+2=" + wp2,
         "w-1|w=" + wm1 + "|" + w0, "w|w+1=" + w0 + "|" + wp1, "w-2|w-1=" + wm2 + "|" + wm1,
-        "w+1|w+2=" + wp1 + "|" + wp2, "w-1|w+1=" + wm1 + "|" + wp1,
-        "p2=" + w0[:2], "p3=" + w0[:3], "s2=" + w0[-2:], "s3=" + w0[-3:], "sh=" + shape(w0),
-        "len=" + str(min(len(w0), 12)), "sk=" + skeleton_word(w0), "w-3=" + w(-3), "w+3=" + w(3),
+        "w+1|w+2=" + wp1 + "|" + wp2, "w-1|w+1=" + wm1 + "|" + wp1, "w-3=" + w(-3), "w+3=" + w(3),
         "sh-1=" + shape(wm1), "sh+1=" + shape(wp1),
     ]
-    if w0[:1].isdigit():
-        f.append("nd=" + str(len(_DIGIT.findall(w0))))
+    f.extend(_word_features(w0))
     f.extend("L=" + t for t in toks[max(0, i - WIDE):max(0, i - 3)])
     f.extend("R=" + t for t in toks[i + 4:i + 1 + WIDE])
     return f
@@ -93,15 +102,18 @@ class Tagger:
         """Best label path given emissions E (n, L) and transitions T (L+1, L)."""
         n, L = E.shape
         score = E[0] + T[L]
-        back = np.empty((n, L), dtype=np.int64)
+        backs = []
         Tm = T[:L]
         for i in range(1, n):
-            cand = score[:, None] + Tm
-            back[i] = cand.argmax(0)
-            score = cand[back[i], np.arange(L)] + E[i]
-        path = [int(score.argmax())]
-        for i in range(n - 1, 0, -1):
-            path.append(int(back[i][path[-1]]))
+            cand = Tm + score[:, None]
+            b = cand.argmax(0)
+            backs.append(b)
+            score = cand.max(0) + E[i]
+        j = int(score.argmax())
+        path = [j]
+        for b in reversed(backs):
+            j = int(b[j])
+            path.append(j)
         return path[::-1]
 
     def fit(self, sents: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> Tagger:
@@ -155,7 +167,7 @@ class Tagger:
             E = np.add.reduceat(self.W[flat], offs, axis=0)
         else:
             E = np.zeros((len(toks), len(self.labels)), np.float32)
-        return [self.labels[k] for k in self._viterbi(E, self.T)]
+        return [self.labels[j] for j in self._viterbi(E, self.T)]
 
 
 def spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:

@@ -117,13 +117,15 @@ async def test_rasa_fallback_and_postprocess(nlu: NLU) -> None:
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     up = RasaBackend("http://rasa.test", client=client, fallback=lambda: nlu)
-    r = await up.parse("0016383231 و 0023564806")
+    r = await up.aparse("0016383231 و 0023564806")
     assert r["intent"]["name"] == "greet"
     assert [e["value"] for e in r["entities"]] == ["0023564806"]  # bad checksum dropped, rule one added
     down = RasaBackend("http://down.test", client=client, fallback=lambda: nlu)
-    assert (await down.parse("سلام"))["intent"]["name"] == "greet"
-    none = RasaBackend("http://127.0.0.1:9", timeout=0.5, fallback=lambda: nlu)
-    assert (await none.parse("بیخیال"))["intent"]["name"] == "cancel"
+    assert (await down.aparse("سلام"))["intent"]["name"] == "greet"
+    none = RasaBackend("http://127.0.0.1:9", timeout=0.5, fallback=nlu)
+    assert (await none.aparse("بیخیال"))["intent"]["name"] == "cancel"
+    assert none.parse("بیخیال")["intent"]["name"] == "cancel"
+    assert none.threshold == nlu.threshold
     assert postprocess("x", {"intent": {"name": "a", "confidence": 1}})["intent_ranking"]
 
 

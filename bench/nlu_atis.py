@@ -1,0 +1,111 @@
+"""Persian ATIS benchmark for bot.nlu: intent accuracy, span slot F1, train time, parses/s/core.
+
+Usage: python bench/nlu_atis.py [PATH] [--split dev|test]   (PATH defaults to ../shared/benchmarks/persian-atis)
+Trains on train; --split dev is for tuning, test only for the reported figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.nlu.classifier import IntentClassifier, default_views  # noqa: E402
+from bot.nlu.normalize import normalize  # noqa: E402
+from bot.nlu.tagger import Tagger, spans  # noqa: E402
+
+
+def load(root: Path, split: str) -> tuple[list[list[str]], list[list[str]], list[str]]:
+    """Tokens, BIO tags and intents of one split."""
+    d = root / split
+    toks = [line.split() for line in (d / "seq.in").read_text(encoding="utf-8").splitlines()]
+    tags = [line.split() for line in (d / "seq.out").read_text(encoding="utf-8").splitlines()]
+    intents = [line.strip() for line in (d / "label").read_text(encoding="utf-8").splitlines()]
+    assert len(toks) == len(tags) == len(intents)
+    return toks, tags, intents
+
+
+def span_f1(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> float:
+    """seqeval-style micro F1 over exact (start, end, type) spans."""
+    tp = fp = fn = 0
+    for p, g in zip(pred, gold, strict=True):
+        sp, sg = set(spans(p)), set(spans(g))
+        tp += len(sp & sg)
+        fp += len(sp - sg)
+        fn += len(sg - sp)
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+
+
+@lru_cache(maxsize=100_000)
+def _norm_token(t: str) -> str:
+    """Normalized token (never empty)."""
+    return normalize(t) or t
+
+
+def norm_tokens(toks: list[str]) -> list[str]:
+    """Normalize token by token (keeps the 1:1 alignment with the tags)."""
+    return [_norm_token(t) for t in toks]
+
+
+def intent_views(text: str) -> list[list[str]]:
+    """Classifier views for ATIS: the default ones."""
+    return default_views(text)
+
+
+class AtisModel:
+    """Intent classifier + slot tagger trained on the ATIS splits."""
+
+    def __init__(self, C: float, epochs: int) -> None:
+        self.clf = IntentClassifier(C=C)
+        self.tagger = Tagger(epochs=epochs)
+
+    def fit(self, toks: list[list[str]], tags: list[list[str]], intents: list[str]) -> AtisModel:
+        """Train both parts."""
+        ntoks = [norm_tokens(t) for t in toks]
+        self.tagger.fit(ntoks, tags)
+        self.clf.fit([" ".join(t) for t in ntoks], intents)
+        return self
+
+    def parse(self, toks: list[str]) -> tuple[str, list[str]]:
+        """Intent and tags of one utterance."""
+        nt = norm_tokens(toks)
+        return self.clf.rank(" ".join(nt), 1)[0][0], self.tagger.predict(nt)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print one table row."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("path", nargs="?", default="../shared/benchmarks/persian-atis")
+    ap.add_argument("--split", default="test", choices=["dev", "test"])
+    ap.add_argument("--C", type=float, default=100.0)
+    ap.add_argument("--epochs", type=int, default=12)
+    args = ap.parse_args(argv)
+    root = Path(args.path)
+    train = load(root, "train")
+    evals = load(root, args.split)
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = AtisModel(args.C, args.epochs).fit(*train)
+    train_s, train_cpu = time.perf_counter() - t0, time.process_time() - c0
+    c0 = time.process_time()
+    out = [model.parse(t) for t in evals[0]]  # one at a time, one thread: CPU seconds = core seconds
+    parse_s = time.process_time() - c0
+    acc = sum(p[0] == g for p, g in zip(out, evals[2], strict=True)) / len(out)
+    f1 = span_f1([p[1] for p in out], evals[1])
+    rate = len(out) / parse_s
+    print("| split | intent acc | slot F1 | train s (wall / CPU) | parses/s/core | cores |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {args.split} | {100 * acc:.2f} | {100 * f1:.2f} | {train_s:.1f} / {train_cpu:.1f} | {rate:.0f} "
+          f"| {os.cpu_count()} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
