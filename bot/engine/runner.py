@@ -59,8 +59,8 @@ def _confirm_value(answer: Answer) -> bool:
     return value
 
 
-def prompt(ctx: Ctx, step: Ask | Confirm) -> None:
-    """Ask ``step``'s question (again)."""
+def prompt(ctx: Ctx, step: Ask | Confirm, again: bool = False) -> None:
+    """Ask ``step``'s question; asked again, its shorter ``<prompt>_again`` form when the catalog has one."""
     if isinstance(step, Confirm):
         fields = step.fields(ctx) if step.fields else {}
         ctx.say(step.summary, choices=yes_no_choices(ctx), **fields)
@@ -68,7 +68,8 @@ def prompt(ctx: Ctx, step: Ask | Confirm) -> None:
     fields = step.fields(ctx) if step.fields else {}
     choices = step.choices(ctx) if step.choices else []
     contact = step.contact and ctx.channel.value in ("telegram", "bale")
-    ctx.say(step.prompt, choices=choices, request_contact=contact, **fields)
+    key = f"{step.prompt}_again" if again and has(f"{step.prompt}_again") else step.prompt
+    ctx.say(key, choices=choices, request_contact=contact, **fields)
 
 
 def _error_key(exc: TaminError) -> str:
@@ -102,7 +103,7 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
                         ctx.say(bad.key, **bad.fields)
                         return Outcome.GAVE_UP
                     ctx.say(bad.key, **bad.fields)
-                    prompt(ctx, step)
+                    prompt(ctx, step, again=True)
                     return Outcome.WAITING
                 except Stop as stop:
                     if stop.key:
