@@ -44,6 +44,23 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_DOCUMENT = 20 * 1024 * 1024
 
 
+class _HideToken(logging.Filter):
+    """httpx logs request URLs at INFO; Bot API URLs carry the bot token: hide it."""
+
+    tokens: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if any(tok in text for tok in self.tokens):
+            for tok in self.tokens:
+                text = text.replace(tok, "***")
+            record.msg, record.args = text, None
+        return True
+
+
+logging.getLogger("httpx").addFilter(_HideToken())
+
+
 def fix_update(raw: dict[str, Any]) -> dict[str, Any]:
     """Fill what Bale leaves out and aiogram requires (CallbackQuery.chat_instance)."""
     cq = raw.get("callback_query")
@@ -93,6 +110,7 @@ class MessengerDoor:
         self.engine, self.limiter = engine, limiter
         self.cfg = cfg or ChannelSettings()
         self.token, self.api_base = token, api_base.rstrip("/")
+        _HideToken.tokens.add(token)
         self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(self.api_base)))
         self.bot_key = f"{self.channel}:{token.split(':', 1)[0]}"
         self._files: httpx.AsyncClient | None = None
@@ -176,13 +194,24 @@ class MessengerDoor:
                     if offset is not None:
                         params["offset"] = offset
                     resp = await http.post(f"{base}/getUpdates", data=params)
-                    updates = resp.json().get("result") or []
-                except (httpx.HTTPError, ValueError) as exc:
-                    log.warning("%s getUpdates failed: %s", self.channel, type(exc).__name__)
+                    body = resp.json()
+                    if not body.get("ok"):
+                        raise ValueError(f"getUpdates refused: {body.get('error_code')}")
+                    updates = body.get("result") or []
+                except (httpx.HTTPError, ValueError, AttributeError) as exc:
+                    log.warning("%s getUpdates failed: %s", self.channel, exc if isinstance(exc, ValueError)
+                                else type(exc).__name__)
                     await asyncio.sleep(2)
                     continue
                 for raw in updates:
-                    await accept_update(runtime, self, raw)
+                    try:
+                        await accept_update(runtime, self, raw)
+                    except ValidationError:
+                        log.warning("%s update %s unreadable: skipped", self.channel, raw.get("update_id"))
+                    except Exception:
+                        log.exception("%s update not queued; fetching it again", self.channel)
+                        await asyncio.sleep(2)
+                        break
                     offset = int(raw["update_id"]) + 1
 
     async def aclose(self) -> None:

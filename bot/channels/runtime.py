@@ -91,7 +91,13 @@ class Runtime:
 
     @property
     def stopping(self) -> asyncio.Event:
+        """Set when the workers are told to stop."""
         return self._stop
+
+    @property
+    def running(self) -> int:
+        """Tasks running (workers and pollers)."""
+        return len(self._tasks)
 
     async def stop(self) -> None:
         """Stop the workers (an update being handled is taken over by another worker) and close."""

@@ -24,7 +24,10 @@ def _main(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
 
     setup_logging()
-    return asyncio.run(run(args.poll, args.tasks))
+    try:
+        return asyncio.run(run(args.poll, args.tasks))
+    except KeyboardInterrupt:
+        return 0
 
 
 async def run(poll: list[str], tasks: int | None = None) -> int:
@@ -55,7 +58,7 @@ async def run(poll: list[str], tasks: int | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runtime.start(tasks if tasks is not None else max(runtime.cfg.ingress_workers, 1))
-    log.info("worker started: %d tasks, doors %s", len(runtime._tasks), sorted(runtime.doors))
+    log.info("worker started: %d tasks, doors %s", runtime.running, sorted(runtime.doors))
     await stop.wait()
     await runtime.stop()
     for closer in (getattr(engine.deps.api, "aclose", None), getattr(engine.deps.store, "close", None),

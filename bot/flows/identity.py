@@ -15,7 +15,7 @@ from bot.engine.fmt import fa, mask_code, mask_for_log
 from bot.engine.messages import Channel
 from bot.engine.session import Identity
 from bot.flows.model import Answer, Ask, Do, Goto, Invalid, Step, Stop
-from integrations.tamin.errors import NotFound
+from integrations.tamin.errors import Down, NotFound
 
 log = logging.getLogger("tamin.identity")
 
@@ -99,7 +99,12 @@ async def send_code(ctx: Ctx) -> None:
         raise Stop("identity.too_many_codes")
     code = otp.new_code()
     ctx.session.otp = otp.issue(code, ctx.slots["mobile"], s.otp_ttl_seconds, s.otp_max_tries)
-    await ctx.deps.sms.send_otp(ctx.slots["mobile"], code)
+    try:
+        await ctx.deps.sms.send_otp(ctx.slots["mobile"], code)
+    except Exception as exc:  # the gateway refused or timed out: say so, keep everything, offer a retry
+        log.warning("one-time code not sent to %s: %s", mask_for_log(ctx.slots["mobile"]), type(exc).__name__)
+        ctx.session.otp = None
+        raise Down(reason="sms_failed", message="the one-time code could not be sent") from exc
     ctx.slots["code_sent"] = int(time.time())
 
 

@@ -46,6 +46,26 @@ class Status:
     localid: str | None = None
 
 
+class _HideKey(logging.Filter):
+    """httpx logs every request URL at INFO; Kavenegar's URLs carry the API key: hide it."""
+
+    keys: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.keys:
+            text = record.getMessage()
+            if any(k in text for k in self.keys):
+                for k in self.keys:
+                    text = text.replace(k, "***")
+                record.msg, record.args = text, None
+        return True
+
+
+_HIDE_KEY = _HideKey()
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_HIDE_KEY)
+
+
 def _mask(mobile: str) -> str:
     return mobile[:4] + "***" + mobile[-2:] if len(mobile) > 6 else "***"
 
@@ -56,6 +76,8 @@ class KavenegarClient:
     def __init__(self, api_key: str, base: str = "https://api.kavenegar.com", timeout: float = 10.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._key = api_key
+        if api_key:
+            _HideKey.keys.add(api_key)
         self._base = base.rstrip("/")
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
                                        transport=transport)

@@ -19,7 +19,7 @@ def _flush(url: str) -> None:
     client.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bot_api():
     server = FakeBotAPI()
     yield server
@@ -27,14 +27,14 @@ def bot_api():
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def kavenegar():
     server = FakeKavenegar()
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def durable_bot(bot_api, kavenegar, redis_available):
     """The bot with every door on, its queue and sessions in Redis db 7 (emptied before and after)."""
     _flush(REDIS_DB7)

@@ -61,8 +61,8 @@ def _nlu_override() -> dict[str, Any]:
 
 
 @contextmanager
-def bot_server(env: dict[str, str]) -> Iterator[str]:
-    """The whole bot app under uvicorn on a free port, with ``env`` as its settings."""
+def bot_server(env: dict[str, str], with_app: bool = False) -> Iterator[Any]:
+    """The whole bot app under uvicorn on a free port, with ``env`` as its settings (url, or (url, app))."""
     from bot.app import create_app
     from bot.settings import Settings
 
@@ -78,8 +78,14 @@ def bot_server(env: dict[str, str]) -> Iterator[str]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    async def keep_loop(app: Any) -> None:
+        import asyncio
+
+        app.state.loop = asyncio.get_running_loop()
+
+    app.state.on_start.append(keep_loop)
     with ServerThread(app, port) as server:
-        yield server.url
+        yield (server.url, app) if with_app else server.url
 
 
 def wait_new(get: Callable[[], list], seen: int, quiet: float = 0.3, limit: float = 10.0) -> list:

@@ -41,6 +41,12 @@ def test_pension_status_by_buttons(durable_bot, bot_api, kavenegar, kind):
     assert kavenegar.sent_to(mobile, "verify/lookup")[-1]["params"]["template"] == "tamin-otp"
     result = user.say(code)
     assert amount in plain("\n".join(m["text"] for m in result)), result
+    if kind == "telegram":  # the certificate comes as a PDF file uploaded with sendDocument
+        before = len(bot_api.calls_of("sendDocument"))
+        cert = user.press(_choice(result, "yes")[0])
+        docs = [c for c in bot_api.calls_of("sendDocument")[before:] if c["params"].get("chat_id") == str(user.uid)]
+        assert cert and docs and docs[0]["params"]["document"]["size"] > 1000
+        assert docs[0]["params"]["document"]["data"].startswith(b"%PDF")
     # every button press was answered, so no button keeps spinning
     answered = bot_api.calls_of("answerCallbackQuery")
     assert any(c["token"] == user.token for c in answered)

@@ -49,6 +49,9 @@ class FakeBotAPI(FakeServer):
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         token, method = parts[0][3:], parts[1]
         m = method.lower()
+        for name, value in list(p.items()):  # aiogram uploads as document=attach://<part>
+            if isinstance(value, str) and value.startswith("attach://") and value[9:] in p:
+                p[name] = p.pop(value[9:])
         if m in SENDS and not self._go.is_set():
             with self.lock:
                 self.held.append({"token": token, "method": method, "params": p})

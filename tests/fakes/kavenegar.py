@@ -23,8 +23,9 @@ class FakeKavenegar(FakeServer):
     def fail(self, method: str, *codes: int) -> None:
         self.failures.setdefault(method, []).extend(codes)
 
-    def delay(self, method: str, seconds: float) -> None:
-        self.delays.setdefault(method, []).append(seconds)
+    def delay(self, method: str, seconds: float, sent: bool = True) -> None:
+        """Answer the next call of ``method`` after ``seconds``; ``sent=False``: it was lost, not sent."""
+        self.delays.setdefault(method, []).append(seconds if sent else -seconds)
 
     def handle(self, path: str, p: dict[str, Any]) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
@@ -39,6 +40,10 @@ class FakeKavenegar(FakeServer):
         if code is not None:
             self.record(key=key, method=method, params=p, failed=code)
             return 200, {"return": {"status": code, "message": "error"}, "entries": None}
+        if wait < 0:  # lost on the way: never sent
+            self.record(key=key, method=method, params=p, failed="lost")
+            time.sleep(-wait)
+            return 200, {"return": {"status": 402, "message": "lost"}, "entries": None}
         result = self._answer(key, method, p)
         if wait:
             time.sleep(wait)
