@@ -97,18 +97,17 @@ async def sign_in(db: Database, cfg: ConsoleConfig, username: str, password: str
     """Check the password; a new session token (for the cookie) and who signed in, or refuse."""
     username = (username or "").strip().lower()[:64]
     now = time.time()
-    async with db.session() as s:
+    refused: str | None = None
+    async with db.session() as s:  # failures are committed too: they count towards the lock-out
         staff = await s.scalar(select(Staff).where(Staff.username == username))
         if staff is None or not staff.active:
             _spend_time(password)
             s.add(Audit(at=now, staff_id=None, username=username or "-", action="login_failed", record="", reason="", ip=ip))
-            raise SignInRefused("wrong")
-        if staff.locked_until and staff.locked_until > now:
+            refused = "wrong"
+        elif staff.locked_until and staff.locked_until > now:
             s.add(Audit(at=now, staff_id=staff.id, username=staff.username, action="login_locked", record="", reason="", ip=ip))
-            raise SignInRefused("locked")
-        try:
-            _hasher.verify(staff.password_hash, password or "")
-        except (VerificationError, InvalidHashError):
+            refused = "locked"
+        elif not _password_ok(staff.password_hash, password):
             staff.failed_logins += 1
             locked = staff.failed_logins >= cfg.max_failures
             if locked:
@@ -116,17 +115,27 @@ async def sign_in(db: Database, cfg: ConsoleConfig, username: str, password: str
                 staff.failed_logins = 0
             s.add(Audit(at=now, staff_id=staff.id, username=staff.username,
                         action="account_locked" if locked else "login_failed", record="", reason="", ip=ip))
-            raise SignInRefused("locked" if locked else "wrong") from None
-        if _hasher.check_needs_rehash(staff.password_hash):
-            staff.password_hash = hash_password(password)
-        staff.failed_logins, staff.locked_until, staff.last_login = 0, None, now
-        token = secrets.token_urlsafe(32)
-        sess = StaffSession(id=_token_id(token), staff_id=staff.id, csrf=secrets.token_urlsafe(24), created_at=now,
-                            last_seen=now, expires_at=now + cfg.session_hours * 3600)
-        s.add(sess)
-        s.add(Audit(at=now, staff_id=staff.id, username=staff.username, action="login", record="", reason="", ip=ip))
-        who = Who(staff.id, staff.username, staff.display_name, staff.role, sess.csrf, sess.id)
+            refused = "locked" if locked else "wrong"
+        else:
+            if _hasher.check_needs_rehash(staff.password_hash):
+                staff.password_hash = hash_password(password)
+            staff.failed_logins, staff.locked_until, staff.last_login = 0, None, now
+            token = secrets.token_urlsafe(32)
+            sess = StaffSession(id=_token_id(token), staff_id=staff.id, csrf=secrets.token_urlsafe(24), created_at=now,
+                                last_seen=now, expires_at=now + cfg.session_hours * 3600)
+            s.add(sess)
+            s.add(Audit(at=now, staff_id=staff.id, username=staff.username, action="login", record="", reason="", ip=ip))
+            who = Who(staff.id, staff.username, staff.display_name, staff.role, sess.csrf, sess.id)
+    if refused:
+        raise SignInRefused(refused)
     return token, who
+
+
+def _password_ok(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def _spend_time(password: str) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.console.models import Audit, Call
 from bot.console.recorder import add_entries, bot_entry, entry, mask_digits
+from bot.engine.catalog import t
 from bot.engine.messages import Channel, Inbound, Outbound
 from bot.storage import Database
 
@@ -30,7 +31,7 @@ def _inbound(call: Call, text: str | None = None, choice: str | None = None) -> 
     return Inbound(Channel.CONSOLE, engine_user(call), text=text, choice=choice)
 
 
-async def start(app, who, flow: str, reason: str) -> Call:
+async def start(app, who, flow: str, reason: str, ip: str = "") -> Call:
     """Open a call and start the service; the bot's first question is in the call's turns."""
     engine, db = app.state.engine, app.state.db
     if flow not in engine.flows:
@@ -39,7 +40,7 @@ async def start(app, who, flow: str, reason: str) -> Call:
                 turns=[], last_result=[], sms_sent=0)
     async with db.session() as s:
         s.add(call)
-    await turn(app, who, call.id, choice=f"svc:{flow}")
+    await turn(app, who, call.id, choice=f"svc:{flow}", ip=ip)
     return await get(db, who, call.id)
 
 
@@ -52,7 +53,8 @@ async def get(db: Database, who, call_id: str) -> Call:
     return call
 
 
-async def turn(app, who, call_id: str, text: str | None = None, choice: str | None = None) -> list[Outbound]:
+async def turn(app, who, call_id: str, text: str | None = None, choice: str | None = None,
+               ip: str = "") -> list[Outbound]:
     """One answer of the caller, typed or picked by the agent; the bot's reply is kept with the call."""
     engine, db = app.state.engine, app.state.db
     call = await get(db, who, call_id)
@@ -75,14 +77,17 @@ async def turn(app, who, call_id: str, text: str | None = None, choice: str | No
         row = await s.get(Call, call.id)
         new = ([entry("agent", shown)] if shown else []) + [bot_entry(m) for m in out]
         row.turns = add_entries(list(row.turns or []), *new)
-        if out:
-            row.last_result = [bot_entry(m) for m in out]
+        # the result to send by SMS: what the bot answered, without the next question it asks
+        result = out[:-1] if session.flow is not None and session.flow.awaiting else out
+        if result:
+            row.last_result = [bot_entry(m) for m in result]
         if ident is not None:
             row.national_code = ident.national_code
             # the caller's own record is on the agent's screen: every such view is audited
+            title = t(engine.flows[call.flow].title) if call.flow in engine.flows else call.flow
             s.add(Audit(at=now, staff_id=who.id, username=who.username, action="call_view",
-                        record=f"nc:{ident.national_code}", reason=f"{call.reason} · {call.flow} · call {call.id}"[:300],
-                        ip=""))
+                        record=f"nc:{ident.national_code}", reason=f"{call.reason} · {title} · {call.id}"[:300],
+                        ip=ip))
     return out
 
 

@@ -104,17 +104,16 @@ def service_chart(rep: Report, titles: dict[str, str], title: str, legend: dict[
     plot = width - label_w - 70
     right = width - label_w
     body: list[str] = []
-    x = right
-    for ch in rep.channels:
-        body.append(f'<rect x="{x - 14}" y="8" width="14" height="14" rx="3" fill="{COLORS.get(ch, "#666")}"/>')
-        body.append(f'<text x="{x - 20}" y="20" font-size="13" text-anchor="end" fill="#333">{escape(legend.get(ch, ch))}</text>')
-        x -= 24 + 9 * len(legend.get(ch, ch)) + 14
-    body.append(f'<rect x="{x - 14}" y="8" width="14" height="14" rx="3" fill="#dfe7ec"/>')
-    body.append(f'<text x="{x - 20}" y="20" font-size="13" text-anchor="end" fill="#333">{escape(legend["started"])}</text>')
+    x = width - 4
+    for name, color in [(legend["started"], "#dfe7ec")] + [(legend.get(ch, ch), COLORS.get(ch, "#666"))
+                                                            for ch in rep.channels]:
+        body.append(f'<rect x="{x - 14}" y="8" width="14" height="14" rx="3" fill="{color}"/>')
+        body.append(f'<text x="{x - 20}" y="20" font-size="13" text-anchor="start" fill="#333">{escape(name)}</text>')
+        x -= 40 + 8 * len(name)
     for i, flow in enumerate(flows):
         y = top + i * row_h
         started, done = rep.total(rep.started, flow), rep.total(rep.finished, flow)
-        body.append(f'<text x="{width - 4}" y="{y + 25}" font-size="15" text-anchor="end" fill="#1d2b36">'
+        body.append(f'<text x="{width - 4}" y="{y + 25}" font-size="15" text-anchor="start" fill="#1d2b36">'
                     f'{escape(titles.get(flow, flow))}</text>')
         w = plot * started / scale_max
         body.append(f'<rect x="{right - w:.1f}" y="{y + 6}" width="{w:.1f}" height="30" rx="4" fill="#dfe7ec">'
@@ -129,18 +128,20 @@ def service_chart(rep: Report, titles: dict[str, str], title: str, legend: dict[
                         f'<title>{escape(legend.get(ch, ch))}: {fa(n)}</title></rect>')
             x -= w
         end = right - plot * max(started, done) / scale_max
-        rate = f" ({fa(round(100 * done / started))}٪)" if started else ""
-        body.append(f'<text x="{end - 6:.1f}" y="{y + 26}" font-size="13" text-anchor="end" fill="#1d2b36">'
-                    f'{number(done)} / {number(started)}{rate}</text>')
+        share = legend["of"].format(done=number(done), started=number(started),
+                                    rate=fa(round(100 * done / started)) if started else "—")
+        body.append(f'<text x="{end - 6:.1f}" y="{y + 26}" font-size="13" text-anchor="start" fill="#1d2b36">'
+                    f'{escape(share)}</text>')
     if not flows:
         body.append(f'<text x="{width / 2}" y="{top + 24}" font-size="15" text-anchor="middle" fill="#777">'
                     f'{escape(legend["empty"])}</text>')
     return _svg(width, height, body, title)
 
 
-def bars(items: list[tuple[str, int]], title: str, color: str = "#b4532a", empty: str = "") -> Markup:
+def bars(items: list[tuple[str, int]], title: str, color: str = "#b4532a", empty: str = "",
+         width: int = 620, label_w: int = 290) -> Markup:
     """A plain horizontal bar chart of labelled counts, right to left."""
-    width, label_w, row_h = 860, 300, 34
+    row_h = 34
     height = max(1, len(items)) * row_h + 12
     top = max([n for _, n in items] + [1])
     plot = width - label_w - 60
@@ -149,9 +150,9 @@ def bars(items: list[tuple[str, int]], title: str, color: str = "#b4532a", empty
     for i, (label, n) in enumerate(items):
         y = 6 + i * row_h
         w = plot * n / top
-        body.append(f'<text x="{width - 4}" y="{y + 19}" font-size="14" text-anchor="end" fill="#1d2b36">{escape(label)}</text>')
+        body.append(f'<text x="{width - 4}" y="{y + 19}" font-size="14" text-anchor="start" fill="#1d2b36">{escape(label)}</text>')
         body.append(f'<rect x="{right - w:.1f}" y="{y + 4}" width="{w:.1f}" height="22" rx="3" fill="{color}"/>')
-        body.append(f'<text x="{right - w - 6:.1f}" y="{y + 20}" font-size="13" text-anchor="end" fill="#1d2b36">{number(n)}</text>')
+        body.append(f'<text x="{right - w - 6:.1f}" y="{y + 20}" font-size="13" text-anchor="start" fill="#1d2b36">{number(n)}</text>')
     if not items:
         body.append(f'<text x="{width / 2}" y="24" font-size="15" text-anchor="middle" fill="#777">{escape(empty)}</text>')
     return _svg(width, height, body, title)

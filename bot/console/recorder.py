@@ -26,7 +26,7 @@ _TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "012345678
 
 def mask_digits(text: str) -> str:
     """Long digit runs (national codes, mobiles, one-time codes) with their middle hidden."""
-    return _LONG_DIGITS.sub(lambda m: mask_code(m.group(0).translate(_TO_ASCII)), text)
+    return _LONG_DIGITS.sub(lambda m: "\u2066" + mask_code(m.group(0).translate(_TO_ASCII)) + "\u2069", text)
 
 
 def entry(who: str, text: str, **extra) -> dict:
@@ -67,6 +67,13 @@ def add_entries(turns: list[dict], *new: dict) -> list[dict]:
     return [*turns, *new][-MAX_ENTRIES:]
 
 
+def _leaves_agent(inbound: Inbound) -> bool:
+    from bot.engine.understand import command_of
+    from bot.nlu.normalize import normalize
+
+    return command_of(normalize(inbound.text or ""), inbound.choice) in ("menu", "start", "cancel")
+
+
 class Recorder(Hooks):
     """The console's engine hooks; every write is small and never breaks a conversation."""
 
@@ -98,6 +105,12 @@ class Recorder(Hooks):
                             outcome="abandoned", step=conv.step))
             said = person_text(inbound, conv.turns or [])
             new = ([entry("person", said)] if said else []) + [bot_entry(m) for m in out]
+            if _leaves_agent(inbound):
+                # «منو» or «لغو» ends a human's hold in the engine: the agent's screen must say so too
+                held = await s.scalar(select(Handoff).where(Handoff.key == inbound.key, Handoff.status == "taken"))
+                if held is not None:
+                    held.status, held.closed_at = "returned", now
+                    new.append(entry("system", "left"))
             conv.turns = add_entries(list(conv.turns or []), *new)
             conv.flow, conv.step, conv.updated_at = flow, step, now
 

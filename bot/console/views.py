@@ -69,8 +69,13 @@ def duration(seconds: float) -> str:
     return t("console.time.hours", n=fa(hours), m=fa(minutes))
 
 
+def masked(code: str | None) -> str:
+    """A masked identifier kept left to right inside Persian text: ۰۹۱۲***۱۰۷."""
+    return f"\u2066{mask_code(code)}\u2069" if code else ""
+
+
 templates.env.globals.update(t=t, fa=fa, number=number, when=when, clock=clock, duration=duration,
-                             mask=mask_code, reasons=REASONS, now=time.time)
+                             mask=masked, reasons=REASONS, now=time.time)
 
 
 def _flow_titles(request: Request) -> dict[str, str]:
@@ -291,10 +296,14 @@ async def call_start(request: Request) -> Response:
     if reason is None:
         return _back(f"/console/calls?flow={flow}&error=reason")
     try:
-        call = await calls.start(request.app, who, flow, reason)
+        call = await calls.start(request.app, who, flow, reason, ip=_ip(request))
     except calls.CallError:
         return _back("/console/calls?error=flow")
     return _back(f"/console/calls/{call.id}")
+
+
+def _err(err: calls.CallError) -> str:
+    return err.key.rsplit(".", 1)[-1].replace("_", "")
 
 
 async def _call_page(request: Request, who: Who, call_id: str, error: str = "", notice: str = "",
@@ -330,9 +339,9 @@ async def call_turn(request: Request, call_id: str) -> Response:
     choice = form.get("choice", "").strip()[:64] or None
     if text or choice:
         try:
-            await calls.turn(request.app, who, call_id, text=text, choice=choice)
+            await calls.turn(request.app, who, call_id, text=text, choice=choice, ip=_ip(request))
         except calls.CallError as err:
-            return await _call_page(request, who, call_id, error=err.key.rsplit(".", 1)[-1], status=409)
+            return await _call_page(request, who, call_id, error=_err(err), status=409)
     return _back(f"/console/calls/{call_id}#end")
 
 
@@ -342,7 +351,7 @@ async def call_sms(request: Request, call_id: str) -> Response:
     try:
         await calls.send_sms(request.app, who, call_id)
     except calls.CallError as err:
-        return _back(f"/console/calls/{call_id}?error={err.key.rsplit('.', 1)[-1].replace('_', '')}")
+        return _back(f"/console/calls/{call_id}?error={_err(err)}")
     return _back(f"/console/calls/{call_id}?notice=smssent")
 
 
@@ -434,7 +443,7 @@ async def handoff_open(request: Request, handoff_id: int) -> Response:
 @router.post("/console/inbox/{handoff_id}/reply")
 async def handoff_reply(request: Request, handoff_id: int) -> Response:
     who, form = await posted(request)
-    text = " ".join(form.get("text", "").split(" "))[:1500].strip()
+    text = form.get("text", "").strip()[:1500]
     if text:
         try:
             await inbox.reply(request.app, handoff_id, who, text)
@@ -474,7 +483,7 @@ async def supervisor_page(request: Request, days: int = 7) -> HTMLResponse:
     rep = await metrics.report(_db(request), days)
     titles = _titles_with_guide(request)
     legend = {ch: t(f"console.channel.{ch}") for ch in CHANNEL_NAMES}
-    legend.update(started=t("console.metrics.started"), empty=t("console.metrics.empty"))
+    legend.update(started=t("console.metrics.started"), empty=t("console.metrics.empty"), of=t("console.metrics.of"))
     chart = metrics.service_chart(rep, titles, t("console.metrics.chart_title"), legend)
     drops = []
     for flow, steps in rep.dropped_at.items():
