@@ -27,6 +27,12 @@ def _month(ctx: Ctx, month: str) -> str:
                     numeric=jdate(month))
 
 
+def _lines(ctx: Ctx, fm) -> str:
+    sep = "، " if ctx.channel is Channel.SMS else "\n"
+    return sep.join(ctx.text("fractional.month_line", month=_month(ctx, m.month), days=fa(m.days),
+                             missing=fa(m.missing)) for m in fm.months)
+
+
 async def load(ctx: Ctx) -> None:
     """The months of the current half-year with fewer than 30 days, or why there is nothing to do."""
     name = await person_name(ctx)
@@ -34,10 +40,9 @@ async def load(ctx: Ctx) -> None:
     due = jdate(fm.due_date)
     if not fm.eligible or not fm.months:
         key = "fractional.already" if fm.reason == "already_contracted" else "fractional.nothing"
-        raise Stop(key, name=name, due=due)
-    sep = "، " if ctx.channel is Channel.SMS else "\n"
-    lines = sep.join(ctx.text("fractional.month_line", month=_month(ctx, m.month), days=fa(m.days),
-                              missing=fa(m.missing)) for m in fm.months)
+        raise Stop(key, name=name, due=due, total=fa(fm.total_missing_days), amount=rial(fm.amount),
+                   lines=_lines(ctx, fm))
+    lines = _lines(ctx, fm)
     ctx.slots.update(total=fm.total_missing_days, amount=fm.amount, due=fm.due_date)
     if ctx.channel is not Channel.SMS:
         ctx.say("fractional.regulation")

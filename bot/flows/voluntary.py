@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx, idempotency_key
-from bot.engine.fmt import fa, jdate, number, rial
+from bot.engine.fmt import code, fa, jdate, number, rial
 from bot.engine.messages import Choice, Link
 from bot.flows.identity import identity_steps
 from bot.flows.insurance import person_name
@@ -61,6 +61,12 @@ async def check(ctx: Ctx) -> None:
     name = await person_name(ctx)
     e = await ctx.api.voluntary_eligibility(ctx.national_code)
     fields = _fields(name, e)
+    if e.reason == "already_contracted" and e.contract is not None:
+        c = e.contract
+        ctx.say("voluntary.existing_contract", links=[Link(c.payment_url, ctx.text("common.payment_link"))],
+                name=name, number=code(c.contract_number), wage=rial(c.monthly_wage),
+                premium=rial(c.monthly_premium), start=jdate(c.starts_on), url=c.payment_url)
+        raise Stop()
     if not e.eligible:
         raise await _refusal(ctx, e.reason, fields)
     ctx.slots.update(wage_min=e.wage_min, wage_max=e.wage_max, rate=e.premium_rate)

@@ -191,6 +191,7 @@ class VoluntaryEligibility(Model):
     wage_min: int
     wage_max: int
     premium_rate: float
+    contract: VoluntaryContract | None = None  # the contract already made (reason already_contracted)
 
 
 class VoluntaryQuote(Model):

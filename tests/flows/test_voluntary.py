@@ -64,8 +64,9 @@ def test_contract_with_premium_before_signing(chat, simulator_url):
     assert "منعقد شد" in answer and "شماره قرارداد" in answer, answer
     assert any("/pay/" in link["url"] for m in chat.last for link in m.get("links", [])), chat.last
 
-    answer = chat.say("بیمه اختیاری")  # a second contract is not made
+    answer = chat.say("بیمه اختیاری")  # a second contract is not made; the one made is shown again
     assert "پیش‌تر قرارداد" in answer, answer
+    assert "37875600" in plain(answer) and "/pay/" in answer, answer
 
 
 def test_eligible_at_53_then_cancel(chat):

@@ -74,7 +74,8 @@ async def voluntary_eligibility(national_code: NationalCode, request: Request) -
     return VoluntaryEligibility(national_code=national_code, eligible=decision.ok, reason=decision.reason, age=age,
                                 contribution_days=days, required_days=required, missing_days=max(0, required - days),
                                 wage_min=rules.MIN_MONTHLY_WAGE, wage_max=rules.MAX_MONTHLY_WAGE,
-                                premium_rate=rules.VOLUNTARY_RATE)
+                                premium_rate=rules.VOLUNTARY_RATE,
+                                contract=world.state.voluntary.get(national_code))
 
 
 @router.get("/v1/persons/{national_code}/voluntary/quote")
