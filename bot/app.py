@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, **overrides) -> FastAPI:
     _verify_route(app)
     _nlu_routes(app)
     _install_optional(app, settings)
+    _install_senders(app)
     if FONTS.is_dir():
         app.mount("/static/fonts", StaticFiles(directory=str(FONTS)), name="fonts")
     if sim is not None:
@@ -168,6 +169,15 @@ def _nlu_routes(app: FastAPI) -> None:
     app.include_router(nlu_router)
 
 
+def _install_senders(app: FastAPI) -> None:
+    """``app.state.senders[channel]``: push messages (agent replies) through each door the app has."""
+    from bot.channels.senders import senders
+
+    if not hasattr(app.state, "senders"):
+        app.state.senders = {}
+    app.state.senders.update(senders(app))
+
+
 def _install_optional(app: FastAPI, settings: Settings) -> None:
     """Channels and services that install themselves when their module is present."""
     import importlib
@@ -175,6 +185,8 @@ def _install_optional(app: FastAPI, settings: Settings) -> None:
     known = {"messenger": "bot.channels.messenger", "sms": "bot.channels.sms", "notify": "bot.notify",
              "console": "bot.console", "ops": "bot.ops"}
     wanted = [m.strip() for m in settings.modules.split(",") if m.strip()]
+    if not (settings.telegram_bot_token or settings.bale_bot_token) and "messenger" in wanted:
+        wanted.remove("messenger")  # no messenger configured: do not even import aiogram
     for name in (known[m] for m in wanted if m in known):
         try:
             module = importlib.import_module(name)
