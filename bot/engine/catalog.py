@@ -37,8 +37,9 @@ class _Blank(dict):
 
 
 def has(key: str) -> bool:
-    """Whether the catalog holds ``key``."""
-    return key in texts()
+    """Whether the catalog holds ``key`` (as a plain text or with variants)."""
+    catalog = texts()
+    return key in catalog or f"{key}.text" in catalog
 
 
 def t(key: str, variant: str | None = None, /, **fields: object) -> str:

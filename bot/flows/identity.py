@@ -10,6 +10,7 @@ import logging
 import time
 
 from bot.engine import otp
+from bot.engine.catalog import has
 from bot.engine.context import Ctx
 from bot.engine.fmt import fa, mask_code, mask_for_log
 from bot.engine.messages import Channel
@@ -144,6 +145,12 @@ async def remember(ctx: Ctx) -> None:
     log.info("verified user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
 
 
+def _service_title(ctx: Ctx) -> dict:
+    """The service being asked for, so the person knows they were understood."""
+    key = f"menu.{ctx.state.name}"
+    return {"title": ctx.text(key) if has(key) else ""}
+
+
 def _code_fields(ctx: Ctx) -> dict:
     return {"mobile": mask_code(ctx.slots.get("mobile"))}
 
@@ -163,7 +170,8 @@ def identity_steps() -> list[Step]:
     """The steps that come before any personal data is shown."""
     return [
         Do("carry_identity", _noop, when=_carry_identity),
-        Ask("national_code", "identity.ask_national_code", parse=parse_national_code, when=unverified, retries=4),
+        Ask("national_code", "identity.ask_national_code", parse=parse_national_code, fields=_service_title,
+            when=unverified, retries=4),
         Ask("mobile", "identity.ask_mobile", parse=parse_mobile, contact=True, retries=4,
             when=lambda c: unverified(c) and c.channel is not Channel.SMS),
         Do("check_owner", check_owner, when=unverified),
