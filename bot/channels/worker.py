@@ -30,42 +30,51 @@ def _main(args: argparse.Namespace) -> int:
         return 0
 
 
+HEARTBEAT = "/tmp/tamin-worker.alive"  # docker-compose's health check reads its age
+
+
 async def run(poll: list[str], tasks: int | None = None) -> int:
-    """Build the engine and the doors, work until SIGTERM/SIGINT."""
-    from bot.app import build_engine
-    from bot.channels import messenger
-    from bot.channels.runtime import Runtime
-    from bot.channels.sms import SmsDoor
+    """The whole app without its HTTP server: ingress workers, notices, console hooks; until SIGTERM."""
+    import os
+    import time
+
+    from bot.app import create_app
+    from bot.channels.runtime import runtime_of
     from bot.settings import get_settings
 
     settings = get_settings()
     if not settings.redis_url and not poll:
         log.error("a separate worker needs REDIS_URL (the queue is shared through Redis); or use --poll")
         return 2
-    engine = build_engine(settings)
-    runtime = Runtime(settings, engine)
-    for door in messenger.doors(settings, engine, runtime.limiter, runtime.cfg):
-        runtime.add(door)
-    runtime.add(SmsDoor(engine, runtime.limiter))
+    app = create_app(settings)  # the same hooks as the servers: metrics, console transcripts, notices
+    runtime = runtime_of(app)
     for name in poll:
-        door = runtime.doors.get(name)
-        if door is None:
+        if name not in runtime.doors:
             log.error("--poll %s: no %s bot token in the settings", name, name)
             return 2
-        runtime.spawn(door.poll(runtime, runtime.stopping))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runtime.start(tasks if tasks is not None else max(runtime.cfg.ingress_workers, 1))
-    log.info("worker started: %d tasks, doors %s", runtime.running, sorted(runtime.doors))
-    await stop.wait()
-    await runtime.stop()
-    for closer in (getattr(engine.deps.api, "aclose", None), getattr(engine.deps.store, "close", None),
-                   getattr(engine.deps.sms, "aclose", None)):
-        if closer is not None:
+    async with app.router.lifespan_context(app):
+        wanted = tasks if tasks is not None else max(runtime.cfg.ingress_workers, 1)
+        if runtime.running < wanted:
+            runtime.start(wanted - runtime.running)
+        for name in poll:
+            runtime.spawn(runtime.doors[name].poll(runtime, runtime.stopping))
+        log.info("worker started: %d tasks, doors %s", runtime.running, sorted(runtime.doors))
+        while not stop.is_set():
             try:
-                await closer()
-            except Exception:
-                log.exception("close failed")
+                with open(HEARTBEAT, "w") as beat:
+                    beat.write(str(int(time.time())))
+            except OSError:
+                pass
+            try:
+                await asyncio.wait_for(stop.wait(), 10)
+            except TimeoutError:
+                pass
+        try:
+            os.remove(HEARTBEAT)
+        except OSError:
+            pass
     return 0
