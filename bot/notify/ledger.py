@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.notify import tables as tb
+from bot.notify import models as tb
 from bot.notify.model import DELIVERED, FAILED, FINAL, OPTED_OUT, QUEUED, RETRY, SENDING, SENT, Notice
 
 CHUNK = 500  # rows per IN (...) list
@@ -23,6 +24,7 @@ class Row:
     state: str
     attempts: int
     lease_until: float | None
+    due_at: float | None = None
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -36,6 +38,8 @@ class Ledger:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._sent: list[tuple[dict, asyncio.Future]] = []
+        self._flushing = False
 
     def _insert(self, table):
         if self.dialect == "postgresql":
@@ -90,28 +94,57 @@ class Ledger:
         async with self.engine.connect() as conn:
             for part in _chunks(list(ids)):
                 res = await conn.execute(select(tb.notices.c.id, tb.notices.c.state, tb.notices.c.attempts,
-                                                tb.notices.c.lease_until).where(tb.notices.c.id.in_(part)))
+                                                tb.notices.c.lease_until, tb.notices.c.due_at)
+                                         .where(tb.notices.c.id.in_(part)))
                 for r in res:
-                    out[r.id] = Row(r.state, r.attempts, r.lease_until)
+                    out[r.id] = Row(r.state, r.attempts, r.lease_until, r.due_at)
         return out
 
-    async def take(self, notice_id: int, lease: float, now: float) -> bool:
-        """Claim a notice for sending (queued, retrying, or a dead sender's lease run out)."""
+    async def take(self, ids: Sequence[int], lease: float, now: float) -> set[int]:
+        """Claim notices for sending (queued, retrying, or a dead sender's lease run out); returns those taken."""
         c = tb.notices.c
-        stmt = (update(tb.notices)
-                .where(c.id == notice_id, or_(c.due_at.is_(None), c.due_at <= now),
-                       or_(c.state.in_((QUEUED, RETRY)), and_(c.state == SENDING, c.lease_until < now)))
-                .values(state=SENDING, lease_until=now + lease, attempts=c.attempts + 1, updated_at=now,
-                        due_at=None))
+        taken: set[int] = set()
         async with self.engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+            for part in _chunks(list(ids)):
+                stmt = (update(tb.notices)
+                        .where(c.id.in_(part), or_(c.due_at.is_(None), c.due_at <= now),
+                               or_(c.state.in_((QUEUED, RETRY)), and_(c.state == SENDING, c.lease_until < now)))
+                        .values(state=SENDING, lease_until=now + lease, attempts=c.attempts + 1, updated_at=now,
+                                due_at=None)
+                        .returning(c.id))
+                taken.update(r[0] for r in await conn.execute(stmt))
+        return taken
 
     async def sent(self, notice_id: int, provider_id: str | None, now: float) -> None:
-        """The channel accepted the notice: recorded before the queue entry is acknowledged."""
+        """The channel accepted the notice: recorded (group-committed with others) before it is acknowledged."""
+        fut = asyncio.get_running_loop().create_future()
+        self._sent.append(({"b_id": notice_id, "b_pid": provider_id, "b_now": now}, fut))
+        if not self._flushing:
+            self._flushing = True
+            try:
+                while self._sent:
+                    batch, self._sent = self._sent, []
+                    try:
+                        await self._write_sent([row for row, _ in batch])
+                    except Exception as exc:
+                        for _, f in batch:
+                            if not f.done():
+                                f.set_exception(exc)
+                    else:
+                        for _, f in batch:
+                            if not f.done():
+                                f.set_result(None)
+            finally:
+                self._flushing = False
+        await fut
+
+    async def _write_sent(self, rows: list[dict]) -> None:
+        c = tb.notices.c
+        stmt = (update(tb.notices).where(c.id == bindparam("b_id"))
+                .values(state=SENT, provider_id=bindparam("b_pid"), sent_at=bindparam("b_now"),
+                        updated_at=bindparam("b_now"), lease_until=None, error=None))
         async with self.engine.begin() as conn:
-            await conn.execute(update(tb.notices).where(tb.notices.c.id == notice_id)
-                               .values(state=SENT, provider_id=provider_id, sent_at=now, updated_at=now,
-                                       lease_until=None, error=None))
+            await conn.execute(stmt, rows)
 
     async def retry(self, notice_id: int, due: float, error: str, now: float) -> None:
         """A send failed for now: try again at ``due``."""
@@ -150,6 +183,14 @@ class Ledger:
             stmt = stmt.where(tb.notices.c.event_id.in_(list(events)))
         async with self.engine.connect() as conn:
             return {state: n for state, n in await conn.execute(stmt)}
+
+    async def progress(self, campaign: str) -> dict[str, tuple[int, int]]:
+        """A campaign's notices per channel: (finished, total)."""
+        c = tb.notices.c
+        done = func.sum(case((c.state.in_(FINAL), 1), else_=0))
+        stmt = select(c.channel, done, func.count()).where(c.campaign == campaign).group_by(c.channel)
+        async with self.engine.connect() as conn:
+            return {ch: (int(d or 0), int(n)) for ch, d, n in await conn.execute(stmt)}
 
     async def notices(self, **where: str) -> list[dict]:
         """Notices as dicts, filtered by equal columns (for tests, the console and reports)."""

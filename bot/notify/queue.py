@@ -86,9 +86,9 @@ class NoticeQueue:
         """New entries for this consumer, urgent ones first; waits up to ``block_ms`` when both are empty."""
         urgent = self.streams[URGENT]
         got = await self.redis.xreadgroup(self.group, self.consumer, {urgent: ">"}, count=count)
-        if not got:
+        if not got:  # block=None: answer at once (Redis reads BLOCK 0 as "forever")
             got = await self.redis.xreadgroup(self.group, self.consumer, {urgent: ">", self.streams[BULK]: ">"},
-                                              count=count, block=block_ms)
+                                              count=count, block=block_ms if block_ms > 0 else None)
         out: list[Entry] = []
         for stream, items in got or []:
             out.extend(self._entries(_s(stream), items))

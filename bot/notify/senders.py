@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-import httpx
-
 from bot.notify.model import Notice
 from bot.notify.render import Rendered
 
@@ -32,50 +30,62 @@ class Sender(Protocol):
 
 
 class BotApiSender:
-    """Telegram and Bale through their Bot API (``sendMessage`` with an inline keyboard)."""
+    """Telegram and Bale through their Bot API (``sendMessage`` with an inline keyboard), on aiohttp."""
 
-    def __init__(self, bots: dict[str, tuple[str, str]], timeout: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, bots: dict[str, tuple[str, str]], timeout: float = 10.0, connections: int = 100) -> None:
         self.bots = bots  # channel -> (API base, token)
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), limits=limits,
-                                      transport=transport)
+        self.timeout, self.connections = timeout, connections
+        self._http: Any = None
+
+    def _session(self) -> Any:
+        import aiohttp
+
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout, connect=min(self.timeout, 5.0)),
+                connector=aiohttp.TCPConnector(limit=self.connections))
+        return self._http
 
     async def send(self, notice: Notice, msg: Rendered) -> str | None:
         """``sendMessage`` to the linked chat; the token is in the URL, so URLs are never logged."""
+        import aiohttp
+
         base, token = self.bots[notice.channel]
         body: dict[str, Any] = {"chat_id": notice.address, "text": msg.text}
         if msg.choices:  # Bale reads every text as Markdown and has no parse_mode: none is sent
             body["reply_markup"] = {"inline_keyboard": [[{"text": c.title, "callback_data": c.id}]
                                                         for c in msg.choices]}
         try:
-            resp = await self.http.post(f"{base.rstrip('/')}/bot{token}/sendMessage", json=body)
-        except httpx.TimeoutException:
+            async with self._session().post(f"{base.rstrip('/')}/bot{token}/sendMessage", json=body) as resp:
+                status = resp.status
+                try:
+                    data = await resp.json(content_type=None)
+                except ValueError:
+                    data = {}
+        except TimeoutError:
             raise SendFailed(f"{notice.channel}: timeout", True) from None
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise SendFailed(f"{notice.channel}: {type(exc).__name__}", True) from None
-        try:
-            data = resp.json()
-        except ValueError:
-            data = {}
-        if resp.status_code == 200 and data.get("ok"):
+        data = data if isinstance(data, dict) else {}
+        if status == 200 and data.get("ok"):
             return str((data.get("result") or {}).get("message_id", ""))
         desc = str(data.get("description", ""))[:120]
-        if resp.status_code == 429:
+        if status == 429:
             after = (data.get("parameters") or {}).get("retry_after")
-            raise SendFailed(f"{notice.channel}: 429", True, float(after) if after else None)
-        if resp.status_code >= 500:
-            raise SendFailed(f"{notice.channel}: HTTP {resp.status_code}", True)
-        gone = resp.status_code in (400, 403) and any(w in desc.lower() for w in ("blocked", "not found",
-                                                                                  "deactivated", "kicked"))
-        raise SendFailed(f"{notice.channel}: {resp.status_code} {desc}", False, unreachable=gone)
+            raise SendFailed(f"{notice.channel}: 429", True, float(after) if after is not None else None)
+        if status >= 500:
+            raise SendFailed(f"{notice.channel}: HTTP {status}", True)
+        gone = status in (400, 403) and any(w in desc.lower() for w in ("blocked", "not found", "deactivated",
+                                                                          "kicked"))
+        raise SendFailed(f"{notice.channel}: {status} {desc}", False, unreachable=gone)
 
     async def already_sent(self, notice: Notice) -> str | None:
         """The Bot API cannot be asked what was sent: unknown."""
         return None
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.close()
 
 
 class KavenegarSender:

@@ -99,8 +99,17 @@ class Dispatcher:
         now = self.clock()
         todo = await self._opt_outs(todo, done, now)
         todo = await self._quiet(todo, done, now)
-        results = await asyncio.gather(*(self._guarded(e, rows[e.notice.id]) for e in todo))
-        done += [e for e, ok in zip(todo, results, strict=True) if ok]
+        waiting = [e for e in todo if (rows[e.notice.id].due_at or 0) > now]
+        done += waiting  # a second entry of a notice already waiting in the delayed set
+        todo = [e for e in todo if (rows[e.notice.id].due_at or 0) <= now]
+        taken = await self.ledger.take(sorted({e.notice.id for e in todo}), self.cfg.lease_seconds, now)
+        mine, seen = [], set()
+        for e in todo:  # others are held by another worker: their entries come back if it dies
+            if e.notice.id in taken and e.notice.id not in seen:
+                seen.add(e.notice.id)
+                mine.append(e)
+        results = await asyncio.gather(*(self._guarded(e, rows[e.notice.id]) for e in mine))
+        done += [e for e, ok in zip(mine, results, strict=True) if ok]
         await self.queue.ack(done)
 
     async def _opt_outs(self, todo: list[Entry], done: list[Entry], now: float) -> list[Entry]:
@@ -135,9 +144,7 @@ class Dispatcher:
                 return False
 
     async def _one(self, n: Notice, row: Row) -> bool:
-        """Send one notice; True when its outcome is in the ledger (the entry may be acknowledged)."""
-        if not await self.ledger.take(n.id, self.cfg.lease_seconds, self.clock()):
-            return False  # another worker holds it, or it is done: its entry comes back if not
+        """Send one taken notice; True when its outcome is in the ledger (the entry may be acknowledged)."""
         sender = self.senders.get(n.channel)
         if sender is None:
             await self.ledger.failed(n.id, f"no sender for {n.channel}", self.clock())

@@ -1,0 +1,44 @@
+"""The engine's side of the notifications: link messenger accounts, and stop notices on request."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.engine.fmt import mask_for_log
+from bot.engine.hooks import Hooks
+from bot.engine.messages import Inbound
+from bot.notify.ledger import Ledger
+from bot.notify.model import MESSENGERS, SMS
+
+log = logging.getLogger("tamin.notify.hooks")
+
+
+class NotifyHooks(Hooks):
+    """Records who proved who they are on which messenger; records opt-outs."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    async def identified(self, inbound: Inbound, national_code: str, mobile: str) -> None:
+        """Notices for this national code now go to this messenger account."""
+        channel = inbound.channel.value
+        if channel not in MESSENGERS:
+            return  # SMS goes to the registered mobile; the web chat cannot be reached later
+        await self.ledger.link(f"nc:{national_code}", channel, inbound.user, mobile)
+        log.info("linked %s account to nc=%s", channel, mask_for_log(national_code))
+
+    async def opt_out(self, inbound: Inbound) -> str | None:
+        """The person asked for no more notices (SMS «لغو» outside a service, or the settings choice)."""
+        channel = inbound.channel.value
+        if channel == SMS:
+            subjects = [f"m:{inbound.user}"]
+        elif channel in MESSENGERS:
+            subjects = await self.ledger.subjects_of(channel, inbound.user)
+        else:
+            return None
+        if not subjects:
+            return None
+        for subject in subjects:
+            await self.ledger.opt_out(subject, "sms" if channel == SMS else "messenger")
+        log.info("opt-out from a %s user (%d subject(s))", channel, len(subjects))
+        return "notify.optout.done"
