@@ -282,6 +282,11 @@ class Engine:
             s.flow = s.suspended = None
             s.handoff = False
             ctx.session.otp = None
+            if not had and ctx.channel is Channel.SMS and self.deps.events is not None:
+                key = await self.deps.events.opt_out(ctx.inbound)  # «لغو» to a notice: no more notices
+                if key:
+                    ctx.say(key)
+                    return
             ctx.say("engine.cancelled" if had else "engine.nothing_to_cancel", choices=self._menu_button(ctx))
         elif command in ("menu", "start"):
             if s.flow:
@@ -293,6 +298,9 @@ class Engine:
             ctx.say("engine.help", choices=self._menu_button(ctx))
         elif command == "operator":
             await self._handoff(ctx, "asked")
+        elif command == "notify_off":
+            key = await self.deps.events.opt_out(ctx.inbound) if self.deps.events is not None else None
+            ctx.say(key or "engine.no_notices", choices=self._menu_button(ctx))
 
     async def _handoff(self, ctx: Ctx, reason: str) -> None:
         s = ctx.session

@@ -29,6 +29,10 @@ class Hooks:
     async def to_agent(self, inbound: Inbound) -> None:
         """A message for the agent who holds the conversation."""
 
+    async def opt_out(self, inbound: Inbound) -> str | None:
+        """The person wants no more notices; the catalog key of the answer, or None if nothing to stop."""
+        return None
+
 
 class MultiHooks(Hooks):
     """Calls several hooks in order; one failing does not stop the others."""
@@ -68,3 +72,16 @@ class MultiHooks(Hooks):
 
     async def identified(self, inbound, national_code, mobile):
         await self._each("identified", inbound, national_code, mobile)
+
+    async def opt_out(self, inbound):
+        import logging
+
+        for hook in self.hooks:
+            try:
+                key = await hook.opt_out(inbound)
+            except Exception:
+                logging.getLogger("tamin.hooks").exception("hook opt_out failed")
+                continue
+            if key:
+                return key
+        return None

@@ -16,6 +16,7 @@ for _cmd, _words in {
     "start": ["/start", "start", "شروع"],
     "help": ["راهنما", "کمک", "help", "/help", "rahnama"],
     "operator": ["اپراتور", "کارشناس", "اوپراتور", "operator", "/operator", "opperator", "karshenas"],
+    "notify_off": ["لغو اطلاعیه", "لغو اطلاعیه ها", "لغو اطلاعیه\u200cها", "لغو اطلاع رسانی", "توقف اطلاعیه", "/stop_notices"],
 }.items():
     for _w in _words:
         COMMANDS[_w] = _cmd
