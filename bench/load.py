@@ -93,6 +93,25 @@ async def drive(base: str, users: int, seconds: float, turns_per_talk: int) -> d
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and all its descendants, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo, seen = 0.0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for child in open(f"/proc/{p}/task/{p}/children").read().split():
+                todo.append(int(child))
+        except OSError:
+            continue
+    return total
+
+
 def redis_per_conversation(url: str) -> dict:
     r = redis.Redis.from_url(url)
     keys = list(r.scan_iter("tamin:s:*", count=1000))
@@ -125,7 +144,11 @@ def main() -> None:
                            env))
         base = f"http://127.0.0.1:{bot_port}"
         wait_up(base + "/healthz")
+        cpu0 = cpu_seconds(procs[1].pid)
         result = asyncio.run(drive(base, args.users, args.seconds, args.turns))
+        cpu = cpu_seconds(procs[1].pid) - cpu0
+        result["bot_cpu_seconds"] = round(cpu, 1)
+        result["turns_per_cpu_second"] = round(result["turns"] / cpu, 1) if cpu else None
         result.update(redis_per_conversation(args.redis))
         result.update({"workers": args.workers, "users": args.users, "turns_per_talk": args.turns,
                        "cores": os.cpu_count()})

@@ -1,0 +1,70 @@
+"""The web chat in a real browser (Debian's Chromium): a newcomer talks to the bot at once."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(path).exists():
+        pytest.fail(f"{path} is missing: apt-get install -y chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _code(base: str, mobile: str) -> str:
+    box = httpx.get(f"{base}/dev/outbox").json()["messages"]
+    text = [m["text"] for m in box if m["to"] == mobile][-1]
+    return re.search(r"\d{6}", text.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))).group(0)
+
+
+def test_pension_status_in_the_browser(browser, bot_url):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 420, "height": 900})
+    page.goto(bot_url + "/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+
+    def send(text: str) -> None:
+        before = page.locator(".msg.bot").count()
+        page.fill("#t", text)
+        page.press("#t", "Enter")
+        page.wait_for_function(f"document.querySelectorAll('.msg.bot').length > {before}")
+
+    send("سلام")
+    assert "خوش آمدید" in page.locator(".msg.bot").last.inner_text()
+    before = page.locator(".msg.bot").count()
+    page.get_by_role("button", name="گواهی وضعیت مستمری").click()
+    page.wait_for_function(f"document.querySelectorAll('.msg.bot').length > {before}")
+    assert "کد ملی" in page.locator(".msg.bot").last.inner_text()
+    send("۰۰۱۶۳۸۳۲۳۰")
+    send("۰۹۱۲۰۰۰۰۱۰۱")
+    send(_code(bot_url, "09120000101"))
+    answer = page.locator(".msg.bot").nth(-2).inner_text() + page.locator(".msg.bot").last.inner_text()
+    assert "۱۸۵٬۴۳۲٬۰۰۰ ریال" in answer
+    page.screenshot(path=str(ARTIFACTS / "chat-pension.png"), full_page=True)
+    # what a person typed is shown as text, never as markup
+    send("<b>سلام</b>")
+    assert page.locator(".msg.me b").count() == 0
+    page.close()
+
+
+def test_outbox_page_shows_the_codes_for_a_newcomer(browser, bot_url):
+    page = browser.new_page()
+    page.goto(bot_url + "/dev/outbox")
+    assert "صندوق پیامک" in page.content()
+    page.close()
