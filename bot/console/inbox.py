@@ -81,6 +81,7 @@ async def take(app, handoff_id: int, who, reason: str) -> Handoff:
         h.taken_at = h.taken_at or time.time()
         key, channel, user = h.key, h.channel, h.user
     await _set_handoff(engine, key, True)
+    await _mark(app, key, True)
     await _deliver(app, channel, user, Outbound(t("console.reply.taken", agent=who.display_name)), key, "system")
     return h
 
@@ -110,8 +111,16 @@ async def release(app, handoff_id: int, who, close: bool) -> None:
         h.status, h.closed_at = ("closed" if close else "returned"), time.time()
         key, channel, user = h.key, h.channel, h.user
     await _set_handoff(engine, key, False)
+    await _mark(app, key, False)
     note = t("console.reply.closed" if close else "console.reply.returned")
     await _deliver(app, channel, user, Outbound(note, [Choice("cmd:menu", t("common.menu"))]), key, "system")
+
+
+async def _mark(app, key: str, held: bool) -> None:
+    """Tell the recorder whether the conversation's turns go to the database (a human holds it)."""
+    recorder = getattr(app.state, "console_recorder", None)
+    if recorder is not None:
+        await recorder.set_held(key, held)
 
 
 async def _deliver(app, channel: str, user: str, msg: Outbound, key: str, who_label: str, shown: str | None = None,
@@ -135,11 +144,15 @@ async def _deliver(app, channel: str, user: str, msg: Outbound, key: str, who_la
     except Exception as exc:
         log.warning("delivery to a %s user failed: %s", channel, type(exc).__name__)
         raise DeliveryFailed(str(exc)) from exc
+    line = entry(who_label, shown or msg.text, **extra)
     async with db.session() as s:
         conv = await s.get(Conversation, key)
         if conv is not None:
-            conv.turns = add_entries(list(conv.turns or []), entry(who_label, shown or msg.text, **extra))
+            conv.turns = add_entries(list(conv.turns or []), line)
             conv.updated_at = time.time()
+    recorder = getattr(app.state, "console_recorder", None)
+    if recorder is not None:  # the buffer stays whole, for a later handoff of the same conversation
+        await recorder.note(key, line)
 
 
 async def pending(db: Database, user: str) -> list[dict]:

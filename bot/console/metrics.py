@@ -61,6 +61,8 @@ async def report(db: Database, days: int) -> Report:
             select(Event.kind, Event.flow, Event.channel, Event.outcome, Event.step, Event.reason, func.count())
             .where(Event.at >= since)
             .group_by(Event.kind, Event.flow, Event.channel, Event.outcome, Event.step, Event.reason))).all()
+        # services left untouched are swept into «abandoned» events (bot.console.recorder); this reads the
+        # step still kept on conversation rows written before the transcripts moved to the buffer
         stale = (await s.execute(
             select(Conversation.flow, Conversation.step, func.count())
             .where(Conversation.flow.is_not(None), Conversation.updated_at < now - ABANDON_AFTER,

@@ -55,7 +55,7 @@ class Audit(Base):
 
 
 class Conversation(Base):
-    """The last turns of one person on one channel, and the service step they are at."""
+    """The last turns of a person handed to a human (copied from the buffer at the handoff, then kept)."""
 
     __tablename__ = "console_conversations"
 

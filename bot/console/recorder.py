@@ -8,6 +8,7 @@ import time
 
 from sqlalchemy import select
 
+from bot.console.buffer import MAX_ENTRIES, Left, buffer_for
 from bot.console.models import Conversation, Event, Handoff
 from bot.engine.fmt import mask_code
 from bot.engine.hooks import Hooks
@@ -16,7 +17,6 @@ from bot.storage import Database
 
 log = logging.getLogger("tamin.console.recorder")
 
-MAX_ENTRIES = 40  # about twenty exchanges
 MAX_TEXT = 1200
 ABANDON_AFTER = 30 * 60  # a service untouched this long counts as left at its step
 OPEN = ("waiting", "taken")
@@ -52,14 +52,39 @@ def person_text(inbound: Inbound, previous: list[dict]) -> str:
     if inbound.text:
         return mask_digits(inbound.text)
     if inbound.choice:
-        for item in reversed(previous):
-            for cid, title in item.get("choices", []):
-                if cid == inbound.choice:
-                    return f"[{title}]"
-        return f"[{inbound.choice[:40]}]"
+        return _title_of(inbound.choice, previous)
     if inbound.contact is not None:
         return "[📱 " + mask_code(inbound.contact.phone) + "]"
     return ""
+
+
+def _title_of(choice: str, previous: list[dict]) -> str:
+    for item in reversed(previous):
+        for cid, title in item.get("choices", []):
+            if cid == choice:
+                return f"[{title}]"
+    return f"[{choice[:40]}]"
+
+
+def person_entry(inbound: Inbound) -> dict | None:
+    """The person's line as buffered: a pressed button keeps its id until the transcript is read."""
+    if inbound.choice and not inbound.text:
+        return entry("person", f"[{inbound.choice[:40]}]", pick=inbound.choice[:64])
+    said = person_text(inbound, [])
+    return entry("person", said) if said else None
+
+
+def resolve(turns: list[dict], before: list[dict] | None = None) -> list[dict]:
+    """Buffered entries as an agent reads them: each pressed button named by the title it was offered with."""
+    done = list(before or [])
+    out: list[dict] = []
+    for item in turns:
+        if "pick" in item:
+            item = dict(item)
+            item["text"] = _title_of(item.pop("pick"), done)
+        done.append(item)
+        out.append(item)
+    return out
 
 
 def add_entries(turns: list[dict], *new: dict) -> list[dict]:
@@ -75,44 +100,104 @@ def _leaves_agent(inbound: Inbound) -> bool:
 
 
 class Recorder(Hooks):
-    """The console's engine hooks; every write is small and never breaks a conversation."""
+    """The console's engine hooks. A turn writes only to the transcript buffer (Redis or memory); the
+    database sees a conversation when it is handed to a human, and while a human holds it."""
+
+    TICK = 30.0  # seconds between sweeps of services left untouched (and re-reading the open handoffs)
 
     def __init__(self, app, store) -> None:
         self.app = app
         self.store = store
+        self.buffer = buffer_for(store)
+        self._next_tick = 0.0
 
     @property
     def db(self) -> Database:
         return self.app.state.db
 
     async def turn(self, inbound: Inbound, out: list[Outbound], flow: str | None) -> None:
-        step = None
-        if flow:
-            try:
-                session = await self.store.load(inbound.key)
-                step = session.flow.awaiting if session.flow else None
-            except Exception:
-                step = None
         now = time.time()
+        if now >= self._next_tick:
+            self._next_tick = now + self.TICK
+            await self.tick()
+        said = person_entry(inbound)
+        new = ([said] if said else []) + [bot_entry(m) for m in out]
+        rec = await self.buffer.record(inbound.key, inbound.channel.value, new, flow, now, now - ABANDON_AFTER)
+        if rec.left is not None:
+            await self._abandoned([rec.left])
+        if rec.held:
+            await self._held_turn(inbound, new, now)
+
+    async def _held_turn(self, inbound: Inbound, new: list[dict], now: float) -> None:
+        """A human has (or awaits) this conversation: its transcript in the database follows each turn."""
+        left = False
         async with self.db.session() as s:
-            conv = await s.get(Conversation, inbound.key)
-            if conv is None:
-                conv = Conversation(key=inbound.key, channel=inbound.channel.value, user=inbound.user[:160], turns=[],
-                                    updated_at=now)
-                s.add(conv)
-            elif conv.flow and now - conv.updated_at > ABANDON_AFTER:
-                s.add(Event(at=conv.updated_at, kind="ended", channel=conv.channel, flow=conv.flow,
-                            outcome="abandoned", step=conv.step))
-            said = person_text(inbound, conv.turns or [])
-            new = ([entry("person", said)] if said else []) + [bot_entry(m) for m in out]
-            if _leaves_agent(inbound):
-                # «منو» or «لغو» ends a human's hold in the engine: the agent's screen must say so too
-                held = await s.scalar(select(Handoff).where(Handoff.key == inbound.key, Handoff.status == "taken"))
-                if held is not None:
+            held = await s.scalar(select(Handoff).where(Handoff.key == inbound.key, Handoff.status.in_(OPEN))
+                                  .order_by(Handoff.id.desc()).limit(1))
+            if held is not None:
+                conv = await self._conversation(s, inbound, now)
+                new = resolve(new, conv.turns or [])
+                if held.status == "taken" and _leaves_agent(inbound):
+                    # «منو» or «لغو» ends a human's hold in the engine: the agent's screen must say so too
                     held.status, held.closed_at = "returned", now
                     new.append(entry("system", "left"))
-            conv.turns = add_entries(list(conv.turns or []), *new)
-            conv.flow, conv.step, conv.updated_at = flow, step, now
+                    left = True
+                conv.turns = add_entries(list(conv.turns or []), *new)
+                conv.updated_at = now
+        if held is None or left:
+            await self.buffer.set_held(inbound.key, False)
+        if left:
+            await self.buffer.note(inbound.key, [new[-1]])
+
+    @staticmethod
+    async def _conversation(s, inbound: Inbound, now: float) -> Conversation:
+        conv = await s.get(Conversation, inbound.key)
+        if conv is None:
+            conv = Conversation(key=inbound.key, channel=inbound.channel.value, user=inbound.user[:160], turns=[],
+                                updated_at=now)
+            s.add(conv)
+        return conv
+
+    async def _abandoned(self, left: list[Left]) -> None:
+        async with self.db.session() as s:
+            for item in left:
+                s.add(Event(at=item.at, kind="ended", channel=item.channel, flow=item.flow, outcome="abandoned",
+                            step=(item.step or None) and item.step[:64]))
+
+    async def sweep(self) -> None:
+        """Count services left untouched for half an hour as ended «abandoned» at their step."""
+        try:
+            left = await self.buffer.claim_left(time.time() - ABANDON_AFTER)
+            if left:
+                await self._abandoned(left)
+        except Exception:
+            log.exception("console sweep failed")
+
+    async def tick(self) -> None:
+        """Sweep, and mark the conversations the database says are handed over (should the buffer have
+        lost the mark: Redis flushed, a process restarted)."""
+        await self.sweep()
+        try:
+            async with self.db.session() as s:
+                keys = list(await s.scalars(select(Handoff.key).where(Handoff.status.in_(OPEN)).distinct()))
+            if keys:
+                await self.buffer.add_held(keys)
+        except Exception:
+            log.exception("console: reading the open handoffs failed")
+
+    async def note(self, key: str, *entries: dict) -> None:
+        """Lines written outside a turn (an agent's reply, a notice), for the buffered transcript."""
+        try:
+            await self.buffer.note(key, list(entries))
+        except Exception:
+            log.warning("console buffer unavailable for a note")
+
+    async def set_held(self, key: str, held: bool) -> None:
+        """A handoff of this conversation opened or closed."""
+        try:
+            await self.buffer.set_held(key, held)
+        except Exception:
+            log.warning("console buffer unavailable: the held mark is restored by the next sweep")
 
     async def flow_started(self, inbound: Inbound, flow: str) -> None:
         async with self.db.session() as s:
@@ -122,9 +207,6 @@ class Recorder(Hooks):
         async with self.db.session() as s:
             s.add(Event(at=time.time(), kind="ended", channel=inbound.channel.value, flow=flow, outcome=outcome[:16],
                         step=(step or None) and step[:64]))
-            conv = await s.get(Conversation, inbound.key)
-            if conv is not None:
-                conv.flow = conv.step = None
 
     async def handoff(self, inbound: Inbound, reason: str) -> None:
         flow = None
@@ -133,19 +215,39 @@ class Recorder(Hooks):
             flow = session.flow.name if session.flow else (session.suspended.name if session.suspended else None)
         except Exception:
             pass
+        try:
+            buffered = resolve(await self.buffer.read(inbound.key))
+        except Exception:
+            log.warning("console buffer unavailable: a handoff without its earlier turns")
+            buffered = []
         now = time.time()
         async with self.db.session() as s:
             s.add(Event(at=now, kind="handoff", channel=inbound.channel.value, flow=flow, reason=reason[:32]))
             existing = await s.scalar(select(Handoff).where(Handoff.key == inbound.key, Handoff.status.in_(OPEN)))
             if existing is not None:
                 existing.unread += 1
-                return
-            s.add(Handoff(key=inbound.key, channel=inbound.channel.value, user=inbound.user[:160], reason=reason[:32],
-                          flow=flow, status="waiting", created_at=now, taken_by_name="", take_reason="", unread=0))
-        log.info("handoff queued channel=%s reason=%s", inbound.channel.value, reason)
+            else:
+                s.add(Handoff(key=inbound.key, channel=inbound.channel.value, user=inbound.user[:160],
+                              reason=reason[:32], flow=flow, status="waiting", created_at=now, taken_by_name="",
+                              take_reason="", unread=0))
+                conv = await self._conversation(s, inbound, now)
+                conv.turns = merge(conv.turns or [], buffered)
+                conv.flow = conv.step = None  # the service step lives in the buffer now
+                conv.updated_at = now
+        await self.set_held(inbound.key, True)
+        if existing is None:
+            log.info("handoff queued channel=%s reason=%s", inbound.channel.value, reason)
 
     async def to_agent(self, inbound: Inbound) -> None:
         async with self.db.session() as s:
             h = await s.scalar(select(Handoff).where(Handoff.key == inbound.key, Handoff.status.in_(OPEN)))
             if h is not None:
                 h.unread += 1
+
+
+def merge(kept: list[dict], buffered: list[dict]) -> list[dict]:
+    """An earlier handoff's transcript followed by the buffer's newer entries, capped."""
+    if not buffered:
+        return list(kept)[-MAX_ENTRIES:]
+    first = buffered[0].get("at", 0)
+    return add_entries([e for e in kept if e.get("at", 0) < first], *buffered)
