@@ -8,7 +8,8 @@ from .numbers import AND, MULTIPLIERS, is_number_token, words_to_number
 
 Span = tuple[int, int, int]  # start, end, value
 
-TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[^\W\d_]+(?:\u200c[^\W\d_]+)*")
+TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d.,])|\d{1,3}(?:\.\d{3})+(?![\d.,])|\d+(?:\.\d+)?"
+                   r"|[^\W\d_]+(?:\u200c[^\W\d_]+)*")
 TOMAN = {"تومان", "تومن", "تومانی", "تومنی", "toman", "tomaan", "tooman", "tomen", "toomn", "tmn"}
 RIAL = {"ریال", "ریالی", "rial", "riyal", "rls"}
 YEAR = {"سال", "ساله", "sal", "saal"}

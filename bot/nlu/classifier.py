@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 from .finglish import skeleton
 from .normalize import ZWNJ
@@ -70,14 +71,22 @@ class Vectorizer:
     def fit(self, texts: Sequence[str]) -> Vectorizer:
         """Learn vocabulary and IDF."""
         df: Counter[str] = Counter()
+        per_view: list[set[str]] = [set() for _ in self.expanders]
         for t in texts:
             feats: set[str] = set()
-            for units, expand in zip(self.views(t), self.expanders, strict=True):
+            for view, (units, expand) in enumerate(zip(self.views(t), self.expanders, strict=True)):
                 for u in units:
-                    feats.update(expand(u))
+                    fs = expand(u)
+                    feats.update(fs)
+                    per_view[view].update(fs)
             df.update(feats)
+        view_of = {f: v for v in range(len(per_view) - 1, -1, -1) for f in per_view[v]}
+        if sum(map(len, per_view)) != len(view_of):
+            raise ValueError("two views produced the same feature; prefix their features apart")
         kept = [f for f, c in df.items() if c >= self.min_df]
         self.vocab = {f: i for i, f in enumerate(kept)}
+        self._view_of = np.asarray([view_of[f] for f in kept], dtype=np.int64)
+        self._wts = np.asarray(self.weights, dtype=np.float64)
         n = len(texts)
         self.idf = np.array([math.log((1 + n) / (1 + df[f])) + 1 for f in kept], dtype=np.float32)
         self._cache = [{} for _ in self.expanders]
@@ -95,23 +104,24 @@ class Vectorizer:
         return ids
 
     def encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Feature ids and weights of one text."""
-        all_ids: list[np.ndarray] = []
-        all_vals: list[np.ndarray] = []
-        for view, (units, wt) in enumerate(zip(self.views(text), self.weights, strict=False)):
-            ids: list[int] = []
+        """Feature ids and weights of one text (views' ids are disjoint: one sort, per-view norms)."""
+        ids: list[int] = []
+        for view, units in enumerate(self.views(text)):
+            if view >= len(self.weights):
+                break
+            get = self._cache[view].get
             for u in units:
-                ids.extend(self._ids(view, u))
-            if not ids:
-                continue
-            uniq, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
-            v = (1 + np.log(counts.astype(np.float32))) * self.idf[uniq]
-            v *= wt / (float(np.sqrt((v * v).sum())) or 1.0)
-            all_ids.append(uniq)
-            all_vals.append(v)
-        if not all_ids:
+                got = get(u)
+                ids.extend(self._ids(view, u) if got is None else got)
+        if not ids:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        return np.concatenate(all_ids), np.concatenate(all_vals).astype(np.float32)
+        uniq, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+        v = (1 + np.log(counts.astype(np.float32))) * self.idf[uniq]
+        of = self._view_of[uniq]
+        norms = np.sqrt(np.bincount(of, weights=v * v, minlength=len(self.weights)))
+        norms[norms == 0] = 1.0
+        v *= (self._wts / norms)[of]
+        return uniq, v.astype(np.float32)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Sparse matrix for many texts."""
@@ -135,10 +145,16 @@ class Vectorizer:
 
 
 class IntentClassifier:
-    """Multinomial logistic regression over Vectorizer features; probabilities for a ranking."""
+    """Linear model over Vectorizer features: multinomial logistic regression ("lr", calibrated
+    probabilities) or a one-vs-rest linear SVM ("svm", softmax of margins × svm_scale: a ranking only)."""
 
-    def __init__(self, C: float = 20.0, vectorizer: Vectorizer | None = None) -> None:
+    def __init__(self, C: float = 20.0, vectorizer: Vectorizer | None = None, model: str = "lr",
+                 svm_scale: float = 5.0) -> None:
+        if model not in ("lr", "svm"):
+            raise ValueError(f"model must be 'lr' or 'svm', not {model!r}")
         self.C = C
+        self.model = model
+        self.svm_scale = svm_scale
         self.vec = vectorizer or Vectorizer()
         self.classes: list[str] = []
         self.coef = np.zeros((0, 0), dtype=np.float32)
@@ -152,9 +168,14 @@ class IntentClassifier:
             self.coef = np.zeros((X.shape[1], 1), dtype=np.float32)
             self.intercept = np.zeros(1, dtype=np.float32)
             return self
-        lr = LogisticRegression(C=self.C, max_iter=500, solver="newton-cg")
+        if self.model == "svm":
+            lr = LinearSVC(C=self.C)
+        else:
+            lr = LogisticRegression(C=self.C, max_iter=500, solver="newton-cg")
         lr.fit(X, labels)
         coef, icpt = lr.coef_, lr.intercept_
+        if self.model == "svm":
+            coef, icpt = coef * self.svm_scale, icpt * self.svm_scale
         if len(self.classes) == 2:  # binary LR keeps one row; spread it as a softmax pair
             coef = np.vstack([-coef / 2, coef / 2])
             icpt = np.array([-icpt[0] / 2, icpt[0] / 2])

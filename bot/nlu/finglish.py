@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Persian letters → consonant classes; vowel carriers (ا و ی ع ء آ) vanish, as Latin vowels do.
 _FA = str.maketrans({
@@ -21,6 +22,7 @@ _WORDS = re.compile(r"[^\W\d_]+(?:\u200c[^\W\d_]+)*")
 _LATIN_WORD = re.compile(r"[a-z]")
 
 
+@lru_cache(maxsize=65536)
 def skeleton_word(word: str) -> str:
     """Consonant skeleton of one word in either script."""
     if _LATIN_WORD.match(word):

@@ -24,7 +24,8 @@ MULTIPLIERS: dict[str, int] = {
     "miliard": 1_000_000_000, "milliard": 1_000_000_000, "billion": 1_000_000_000,
 }
 AND = {"و", "o", "va"}
-_NUM = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.\d+)?$")
+_NUM = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d{1,3}(?:\.\d{3})+$|^\d+(?:\.\d+)?$")
+_DOT_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3}){2,}$|^\d{1,3}\.\d{3}$")
 
 
 def is_number_token(tok: str) -> bool:
@@ -32,9 +33,11 @@ def is_number_token(tok: str) -> bool:
     return bool(_NUM.match(tok)) or tok in UNITS or tok in HUNDRED or tok in MULTIPLIERS
 
 
-def token_value(tok: str) -> float | None:
-    """Numeric value of a digit token, or None."""
+def token_value(tok: str, decimal: bool = False) -> float | None:
+    """Numeric value of a digit token, or None; «1.500» is 1500 unless decimal (then 1.5)."""
     if _NUM.match(tok):
+        if _DOT_THOUSANDS.match(tok) and not (decimal and tok.count(".") == 1):  # «500.000.000», «50.000»: dots as thousands separators
+            return float(tok.replace(".", ""))
         return float(tok.replace(",", ""))
     return None
 
@@ -44,10 +47,10 @@ def words_to_number(tokens: list[str]) -> int | None:
     total = 0.0
     current = 0.0
     seen = False
-    for tok in tokens:
+    for k, tok in enumerate(tokens):
         if tok in AND:
             continue
-        v = token_value(tok)
+        v = token_value(tok, decimal=k + 1 < len(tokens) and tokens[k + 1] in MULTIPLIERS)
         if v is not None:
             current += v
             seen = True

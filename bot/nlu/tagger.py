@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -62,25 +63,79 @@ class Tagger:
     """Sequence labeller over token lists; labels are BIO strings."""
 
     def __init__(self, features: FeatureFn = token_features, epochs: int = 12, min_count: int = 1,
-                 seed: int = 7) -> None:
+                 seed: int = 7, prune_min: int = 3) -> None:
         self.features = features
         self.epochs = epochs
         self.min_count = min_count
         self.seed = seed
+        self.prune_min = prune_min
+        self.tagdict: dict[str, np.ndarray] = {}  # frequent word → its training labels (+ O), for pruning
+        self._all = np.zeros(0, dtype=np.int64)
+        self._wcache: dict[str, tuple[Any, ...]] = {}
         self.labels: list[str] = []
         self.fidx: dict[str, int] = {}
         self.W = np.zeros((0, 0), dtype=np.float32)
         self.T = np.zeros((0, 0), dtype=np.float32)
         self.mask = np.zeros((0, 0), dtype=np.float32)
 
+    def _word_ids(self, w: str) -> tuple[Any, ...]:
+        """Feature ids a word contributes in each role (itself, ±1..3 neighbour, shapes, bags); cached."""
+        got = self._wcache.get(w)
+        if got is None:
+            get = self.fidx.get
+            own = [k for k in map(get, ["w=" + w, *_word_features(w)]) if k is not None]
+            sh = shape(w)
+            got = (own, *map(get, ("w-1=" + w, "w+1=" + w, "w-2=" + w, "w+2=" + w, "w-3=" + w, "w+3=" + w,
+                                   "sh-1=" + sh, "sh+1=" + sh, "L=" + w, "R=" + w)))
+            if len(self._wcache) < 200_000:
+                self._wcache[w] = got
+        return got
+
+    def _encode_default(self, toks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """token_features' ids for a whole sentence, from per-word cached ids (same set, much faster)."""
+        get = self.fidx.get
+        n = len(toks)
+        R = [self._word_ids(t) for t in toks]
+        S, Z = self._word_ids("<s>"), self._word_ids("</s>")
+        bias = get("b")
+        padded = ["<s>"] * 3 + list(toks) + ["</s>"] * 3
+        rows = [S] * 3 + R + [Z] * 3
+        bag_l = [r[9] for r in R]
+        bag_r = [r[10] for r in R]
+        flat: list[int] = []
+        offs: list[int] = []
+        for i in range(n):
+            offs.append(len(flat))
+            k = i + 3
+            wm2, wm1, w0, wp1, wp2 = padded[k - 2:k + 3]
+            ids = set(R[i][0])
+            ids.update((bias, rows[k - 1][1], rows[k + 1][2], rows[k - 2][3], rows[k + 2][4], rows[k - 3][5],
+                        rows[k + 3][6], rows[k - 1][7], rows[k + 1][8],
+                        get("w-1|w=" + wm1 + "|" + w0), get("w|w+1=" + w0 + "|" + wp1),
+                        get("w-2|w-1=" + wm2 + "|" + wm1), get("w+1|w+2=" + wp1 + "|" + wp2),
+                        get("w-1|w+1=" + wm1 + "|" + wp1)))
+            if i > 3:
+                ids.update(bag_l[max(0, i - WIDE):i - 3])
+            if i + 4 < n:
+                ids.update(bag_r[i + 4:i + 1 + WIDE])
+            ids.discard(None)
+            flat.extend(ids)  # type: ignore[arg-type]
+        return np.asarray(flat, dtype=np.int64), np.asarray(offs, dtype=np.int64)
+
     def _encode(self, toks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Flat feature ids and per-token offsets (every token has the bias feature)."""
+        if self.features is token_features:
+            return self._encode_default(toks)
+        return self._encode_generic(toks)
+
+    def _encode_generic(self, toks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Flat feature ids and per-token offsets through the feature function (any features)."""
         flat: list[int] = []
         offs: list[int] = []
         get = self.fidx.get
         for i in range(len(toks)):
             offs.append(len(flat))
-            ids = {get(f) for f in self.features(toks, i)}
+            ids = set(map(get, self.features(toks, i)))
             ids.discard(None)
             flat.extend(ids)  # type: ignore[arg-type]
         return np.asarray(flat, dtype=np.int64), np.asarray(offs, dtype=np.int64)
@@ -98,9 +153,39 @@ class Tagger:
                         m[i, j] = -1e9
         return m
 
-    def _viterbi(self, E: np.ndarray, T: np.ndarray) -> list[int]:
-        """Best label path given emissions E (n, L) and transitions T (L+1, L)."""
+    def _allowed(self, toks: Sequence[str]) -> list[np.ndarray] | None:
+        """Per token the labels worth scoring: those seen with a frequent word in training, else all."""
+        if not self.tagdict:
+            return None
+        get = self.tagdict.get
+        out = [get(t) for t in toks]
+        if all(a is None for a in out):
+            return None
+        full = self._all
+        return [full if a is None else a for a in out]
+
+    def _viterbi(self, E: np.ndarray, T: np.ndarray, allowed: list[np.ndarray] | None = None) -> list[int]:
+        """Best label path given emissions E (n, L) and transitions T (L+1, L), optionally over allowed labels."""
         n, L = E.shape
+        if allowed is not None:
+            ar = np.arange(L)
+            prev = allowed[0]
+            score = E[0, prev] + T[L, prev]
+            backs = []
+            for i in range(1, n):
+                cur = allowed[i]
+                cand = T[prev[:, None], cur]
+                cand += score[:, None]
+                b = cand.argmax(0)
+                backs.append(b)
+                score = cand[b, ar[:len(cur)]] + E[i, cur]
+                prev = cur
+            k = int(score.argmax())
+            path = [int(prev[k])]
+            for i in range(n - 2, -1, -1):
+                k = int(backs[i][k])
+                path.append(int(allowed[i][k]))
+            return path[::-1]
         score = E[0] + T[L]
         backs = []
         Tm = T[:L]
@@ -123,6 +208,7 @@ class Tagger:
             for i in range(len(toks)):
                 counts.update(set(self.features(toks, i)))
         self.fidx = {f: k for k, f in enumerate(f for f, c in counts.items() if c >= self.min_count)}
+        self._wcache = {}
         self.labels = sorted({t for ts in tags for t in ts} | {"O"})
         lid = {lab: k for k, lab in enumerate(self.labels)}
         L, F = len(self.labels), len(self.fidx)
@@ -131,6 +217,18 @@ class Tagger:
         T = np.zeros((L + 1, L), dtype=np.float32)
         TU = np.zeros((L + 1, L), dtype=np.float32)
         self.mask = self._transition_mask()
+        self._all = np.arange(L)
+        seen: dict[str, set[int]] = {}
+        freq: Counter[str] = Counter()
+        for toks, ts in zip(sents, tags, strict=True):
+            for t, g in zip(toks, ts, strict=True):
+                seen.setdefault(t, set()).add(lid[g])
+                freq[t] += 1
+        o = lid["O"]
+        self.tagdict = {t: np.array(sorted(seen[t] | {o}), dtype=np.int64) for t, c in freq.items()
+                        if self.prune_min and c >= self.prune_min}
+        # training decodes over all labels (pruned training learns too little against rare labels);
+        # prediction prunes with the tag dictionary, which is both faster and as accurate
         data = [(*self._encode(s), np.asarray([lid[t] for t in ts])) for s, ts in zip(sents, tags, strict=True) if s]
         rng = random.Random(self.seed)
         c = 1.0
@@ -158,6 +256,12 @@ class Tagger:
         self.T = (T - TU / c) + self.mask
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the word cache."""
+        state = self.__dict__.copy()
+        state["_wcache"] = {}
+        return state
+
     def predict(self, toks: Sequence[str]) -> list[str]:
         """BIO tags for one token list."""
         if not toks:
@@ -167,7 +271,7 @@ class Tagger:
             E = np.add.reduceat(self.W[flat], offs, axis=0)
         else:
             E = np.zeros((len(toks), len(self.labels)), np.float32)
-        return [self.labels[j] for j in self._viterbi(E, self.T)]
+        return [self.labels[j] for j in self._viterbi(E, self.T, self._allowed(toks))]
 
 
 def spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
