@@ -76,8 +76,10 @@ async def drive(base: str, users: int, seconds: float, turns_per_talk: int) -> d
     errors: list[str] = []
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        # warm up: the first parse and the first back-end call
-        await client.post(f"{base}/api/chat", json={"user": "warm", "text": "سلام"})
+        # warm up every worker process: a few seconds of the same load, not counted
+        warm_stop = time.perf_counter() + 4
+        await asyncio.gather(*(one_user(client, base, 10_000 + n, warm_stop, [], turns_per_talk, [])
+                               for n in range(users)))
         t0 = time.perf_counter()
         stop = t0 + seconds
         await asyncio.gather(*(one_user(client, base, n, stop, latencies, turns_per_talk, errors)
@@ -112,13 +114,30 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def drive_wrk(base: str, users: int, seconds: float) -> dict:
+    """The same conversation driven by wrk: one thread and one connection per person."""
+    script = os.path.join(ROOT, "bench", "conversation.lua")
+    out = subprocess.run(["wrk", "-t", str(users), "-c", str(users), "-d", f"{int(seconds)}s", "--timeout", "10s",
+                          "-s", script, base], capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("{"))
+    r = json.loads(line)
+    return {"turns": r["requests"], "errors": r["errors"], "seconds": r["seconds"],
+            "turns_per_s": round(r["requests"] / r["seconds"], 1), "p50_ms": r["p50_ms"], "p90_ms": r["p90_ms"],
+            "p99_ms": r["p99_ms"], "max_ms": r["max_ms"]}
+
+
 def redis_per_conversation(url: str) -> dict:
     r = redis.Redis.from_url(url)
     keys = list(r.scan_iter("tamin:s:*", count=1000))
     sizes = [r.memory_usage(k) or 0 for k in keys[:2000]]
     value = [len(r.get(k) or b"") for k in keys[:2000]]
+    extra = {}
+    transcript = [k for k in r.scan_iter("tamin:c[bm]:*", count=1000)]
+    if transcript:
+        extra["console_transcript_bytes_per_conversation"] = round(
+            sum(r.memory_usage(k) or 0 for k in transcript[:4000]) / max(1, len(keys)))
     return {"sessions": len(keys), "bytes_per_session_in_redis": round(statistics.mean(sizes)) if sizes else 0,
-            "json_bytes_per_session": round(statistics.mean(value)) if value else 0}
+            "json_bytes_per_session": round(statistics.mean(value)) if value else 0, **extra}
 
 
 def main() -> None:
@@ -128,12 +147,15 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--turns", type=int, default=3, help="turns in each conversation (3 is the Rasa yardstick)")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/6")
+    ap.add_argument("--modules", default="", help="optional parts installed (e.g. ops,console); default none")
+    ap.add_argument("--driver", choices=["wrk", "python"], default="wrk",
+                    help="wrk (Debian's, C: the load costs little CPU) or the Python client")
     args = ap.parse_args()
 
     redis.Redis.from_url(args.redis).flushdb()
     bin_dir = os.path.dirname(sys.executable)
     sim_port, bot_port = free_port(), free_port()
-    env = dict(os.environ, REDIS_URL=args.redis, TAMIN_BACKEND_URL=f"http://127.0.0.1:{sim_port}", MODULES="",
+    env = dict(os.environ, REDIS_URL=args.redis, TAMIN_BACKEND_URL=f"http://127.0.0.1:{sim_port}", MODULES=args.modules,
                PUBLIC_BASE_URL=f"http://127.0.0.1:{bot_port}")
     for k in [k for k in env if k.startswith(("TELEGRAM_", "BALE_", "KAVENEGAR_"))]:
         env.pop(k)
@@ -144,13 +166,18 @@ def main() -> None:
                            env))
         base = f"http://127.0.0.1:{bot_port}"
         wait_up(base + "/healthz")
+        if args.driver == "wrk":
+            asyncio.run(drive(base, args.users, 4, args.turns))  # warm up every process
         cpu0 = cpu_seconds(procs[1].pid)
-        result = asyncio.run(drive(base, args.users, args.seconds, args.turns))
+        if args.driver == "wrk":
+            result = drive_wrk(base, args.users, args.seconds)
+        else:
+            result = asyncio.run(drive(base, args.users, args.seconds, args.turns))
         cpu = cpu_seconds(procs[1].pid) - cpu0
         result["bot_cpu_seconds"] = round(cpu, 1)
         result["turns_per_cpu_second"] = round(result["turns"] / cpu, 1) if cpu else None
         result.update(redis_per_conversation(args.redis))
-        result.update({"workers": args.workers, "users": args.users, "turns_per_talk": args.turns,
+        result.update({"modules": args.modules, "driver": args.driver, "workers": args.workers, "users": args.users, "turns_per_talk": args.turns,
                        "cores": os.cpu_count()})
         print(json.dumps(result, ensure_ascii=False))
     finally:

@@ -11,19 +11,18 @@ import sys
 
 
 def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
-    from bot.app import create_app
     from bot.logs import setup_logging
 
     setup_logging()
     if args.workers > 1:  # several processes: sessions must live in Redis
-        uvicorn.run("bot.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_level="warning", access_log=False)
+        from bot.serve import run_processes
+
+        run_processes(args.host, args.port, args.workers)
         return
-    app = create_app()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    from bot.serve import serve_one
+
+    serve_one(args.host, args.port, reuse_port=args.reuse_port)
 
 
 def _chat(args: argparse.Namespace) -> None:
@@ -50,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=1, help="processes (more than one needs REDIS_URL)")
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(func=_serve)
 
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")

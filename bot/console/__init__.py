@@ -43,6 +43,9 @@ def install(app: FastAPI, settings) -> None:
             await current.migrate()
 
     async def stop(app: FastAPI) -> None:
+        recorder = getattr(app.state, "console_recorder", None)
+        if recorder is not None:
+            await recorder.flush()
         await app.state.db.dispose()
 
     app.state.on_start.append(start)

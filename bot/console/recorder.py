@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -18,6 +19,7 @@ from bot.storage import Database
 log = logging.getLogger("tamin.console.recorder")
 
 MAX_TEXT = 1200
+FLUSH_EVERY = 1.0  # seconds a service event may wait before its batched write (lost if the process dies)
 ABANDON_AFTER = 30 * 60  # a service untouched this long counts as left at its step
 OPEN = ("waiting", "taken")
 _LONG_DIGITS = re.compile(r"[0-9۰-۹٠-٩]{5,}")
@@ -110,6 +112,8 @@ class Recorder(Hooks):
         self.store = store
         self.buffer = buffer_for(store)
         self._next_tick = 0.0
+        self._events: list[Event] = []  # service events waiting for the next batched write
+        self._flusher: asyncio.Task | None = None
 
     @property
     def db(self) -> Database:
@@ -200,13 +204,32 @@ class Recorder(Hooks):
             log.warning("console buffer unavailable: the held mark is restored by the next sweep")
 
     async def flow_started(self, inbound: Inbound, flow: str) -> None:
-        async with self.db.session() as s:
-            s.add(Event(at=time.time(), kind="started", channel=inbound.channel.value, flow=flow))
+        self._queue(Event(at=time.time(), kind="started", channel=inbound.channel.value, flow=flow))
 
     async def flow_ended(self, inbound: Inbound, flow: str, outcome: str, step: str | None) -> None:
-        async with self.db.session() as s:
-            s.add(Event(at=time.time(), kind="ended", channel=inbound.channel.value, flow=flow, outcome=outcome[:16],
-                        step=(step or None) and step[:64]))
+        self._queue(Event(at=time.time(), kind="ended", channel=inbound.channel.value, flow=flow, outcome=outcome[:16],
+                          step=(step or None) and step[:64]))
+
+    def _queue(self, event: Event) -> None:
+        """Keep a service event for the next batched write (at most a second away): no commit per turn."""
+        self._events.append(event)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_EVERY)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write the service events kept so far, in one transaction."""
+        events, self._events = self._events, []
+        if not events:
+            return
+        try:
+            async with self.db.session() as s:
+                s.add_all(events)
+        except Exception:
+            log.exception("console: %d service events could not be written", len(events))
 
     async def handoff(self, inbound: Inbound, reason: str) -> None:
         flow = None

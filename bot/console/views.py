@@ -482,6 +482,7 @@ async def supervisor_page(request: Request, days: int = 7) -> HTMLResponse:
     days = days if days in (1, 7, 30, 90) else 7
     recorder = getattr(request.app.state, "console_recorder", None)
     if recorder is not None:  # services left in the last half hour's sweep interval are counted now
+        await recorder.flush()
         await recorder.sweep()
     rep = await metrics.report(_db(request), days)
     titles = _titles_with_guide(request)

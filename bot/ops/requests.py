@@ -7,7 +7,7 @@ import logging
 import re
 import uuid
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _SAFE = re.compile(r"^[\w.-]{1,64}$")
@@ -21,21 +21,40 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class RequestIdMiddleware:
+    """Plain ASGI (no per-request task or body copying): take a sane ``X-Request-ID`` or make one."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":
+                given = value.decode("latin-1")
+                break
+        rid = given if _SAFE.match(given) else uuid.uuid4().hex[:16]
+        token = request_id.set(rid)
+
+        async def send_with_id(message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+
+
 def install_request_ids(app: FastAPI) -> None:
-    """Take ``X-Request-ID`` when it is sane, else make one; echo it in the response."""
+    """Every request gets an id, echoed in the response and written on each log line."""
     root = logging.getLogger()
     if not any(isinstance(f, RequestIdFilter) for h in root.handlers for f in h.filters):
         for handler in root.handlers:
             handler.addFilter(RequestIdFilter())
-
-    @app.middleware("http")
-    async def with_request_id(request: Request, call_next):
-        given = request.headers.get("x-request-id", "")
-        rid = given if _SAFE.match(given) else uuid.uuid4().hex[:16]
-        token = request_id.set(rid)
-        try:
-            response = await call_next(request)
-        finally:
-            request_id.reset(token)
-        response.headers["X-Request-ID"] = rid
-        return response
+    app.add_middleware(RequestIdMiddleware)

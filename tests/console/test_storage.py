@@ -79,6 +79,7 @@ async def test_postgres_round_trip(pg_db):
     assert len(conv.turns) == MAX_ENTRIES
     assert conv.turns[-2]["text"] == "[بله]"  # a pressed button reads as its title
     assert all("0093337426" not in t["text"] and "۰۰۹۳۳۳۷۴۲۶" not in t["text"] for t in conv.turns)
+    await rec.flush()  # service events are written in batches
     rep = await metrics.report(db, 1)
     assert rep.total(rep.started) == 2 and rep.total(rep.finished) == 1 and rep.visits_avoided == 1
     assert rep.dropped_at["pension_status"]["national_code"] == 1
