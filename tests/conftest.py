@@ -62,7 +62,7 @@ def bot_url(simulator_url) -> str:
     port = free_port()
     settings = Settings(tamin_backend_url=simulator_url, public_base_url=f"http://127.0.0.1:{port}",
                         kavenegar_api_key=None, telegram_bot_token=None, bale_bot_token=None, redis_url=None,
-                        modules="")
+                        modules="", otp_max_sends=100)  # the suite verifies the same personas many times
     with ServerThread(create_app(settings), port) as server:
         yield server.url
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.support.chat import plain
-from tests.support.servers import ServerThread, free_port
 
 CONTRACTOR = ("0183067045", "09120000116")  # contractor of 1404-3817
 HIRING = ("0169896676", "09120000114")  # employer-no-debt: employer of 1023456789, which hired the contractor
@@ -15,18 +12,6 @@ REPRESENTATIVE = ("0171082117", "09120000115")  # party to no contract
 CERTS = ("38-1404-0091", "38-1405-0017", "38-1405-0042")
 
 
-@pytest.fixture(scope="module")
-def bot_url(simulator_url):
-    """This module's own bot (own memory store), so other modules' one-time-code limits do not count here."""
-    from bot.app import create_app
-    from bot.settings import Settings
-
-    port = free_port()
-    settings = Settings(tamin_backend_url=simulator_url, public_base_url=f"http://127.0.0.1:{port}",
-                        kavenegar_api_key=None, telegram_bot_token=None, bale_bot_token=None, redis_url=None,
-                        otp_max_sends=100)
-    with ServerThread(create_app(settings), port) as server:
-        yield server.url
 
 
 def start(chat, person: tuple[str, str], text: str = "مفاصاحساب ماده ۳۸") -> str:

@@ -6,25 +6,12 @@ import httpx
 import pytest
 
 from tests.support.chat import plain
-from tests.support.servers import ServerThread, free_port
 
 EMPLOYER = ("0158165667", "09120000113")  # employer-with-debt: 1012345678 has not accepted
 NO_DEBT = ("0169896676", "09120000114")  # employer-no-debt: 1023456789 accepted already
 CONTRACTOR = ("0183067045", "09120000116")  # no workshop of their own
 
 
-@pytest.fixture(scope="module")
-def bot_url(simulator_url):
-    """This module's own bot (own memory store), so other modules' one-time-code limits do not count here."""
-    from bot.app import create_app
-    from bot.settings import Settings
-
-    port = free_port()
-    settings = Settings(tamin_backend_url=simulator_url, public_base_url=f"http://127.0.0.1:{port}",
-                        kavenegar_api_key=None, telegram_bot_token=None, bale_bot_token=None, redis_url=None,
-                        otp_max_sends=100)
-    with ServerThread(create_app(settings), port) as server:
-        yield server.url
 
 
 @pytest.fixture

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.support.chat import plain
-from tests.support.servers import ServerThread, free_port
 
 WORKER = ("0053081617", "09120000105")  # worker-insured
 FORMER_40 = ("0093337426", "09120000107")  # former-insured-40
 RETIRED = ("0016383230", "09120000101")  # pensioner-retired: a pension, no insurance record
 
 
-@pytest.fixture(scope="module")
-def bot_url(simulator_url):
-    """This module's own bot (own memory store), so other modules' one-time-code limits do not count here."""
-    from bot.app import create_app
-    from bot.settings import Settings
-
-    port = free_port()
-    settings = Settings(tamin_backend_url=simulator_url, public_base_url=f"http://127.0.0.1:{port}",
-                        kavenegar_api_key=None, telegram_bot_token=None, bale_bot_token=None, redis_url=None,
-                        otp_max_sends=100)
-    with ServerThread(create_app(settings), port) as server:
-        yield server.url
 
 
 def start(chat, text: str, person: tuple[str, str]) -> str:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.support.chat import plain
-from tests.support.servers import ServerThread, free_port
 
 WORKER = ("0053081617", "09120000105")  # worker-insured: positive test 1405-08-10, leave 08-10..08-20
 SHORT = ("0089820673", "09120000106")  # worker-short-record: insured, no positive test
@@ -20,18 +18,6 @@ def _sheba(bban: str) -> str:
     return f"IR{check:02d}{bban}"
 
 
-@pytest.fixture(scope="module")
-def bot_url(simulator_url):
-    """This module's own bot (own memory store), so other modules' one-time-code limits do not count here."""
-    from bot.app import create_app
-    from bot.settings import Settings
-
-    port = free_port()
-    settings = Settings(tamin_backend_url=simulator_url, public_base_url=f"http://127.0.0.1:{port}",
-                        kavenegar_api_key=None, telegram_bot_token=None, bale_bot_token=None, redis_url=None,
-                        otp_max_sends=100)
-    with ServerThread(create_app(settings), port) as server:
-        yield server.url
 
 
 def start(chat, person: tuple[str, str]) -> str:
