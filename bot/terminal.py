@@ -23,7 +23,7 @@ async def run_chat(user: str = "terminal") -> None:
             break
         text = line.strip()
         inbound = Inbound(Channel.WEB, user, text=text)
-        if text.isdigit() and choices and 1 <= int(text) <= len(choices):
+        if text.isascii() and text.isdigit() and choices and 1 <= int(text) <= len(choices):
             inbound = Inbound(Channel.WEB, user, choice=choices[int(text) - 1][0])
         out = await engine.handle(inbound)
         choices = []

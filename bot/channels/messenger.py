@@ -269,7 +269,7 @@ def make_router(runtime: Any, settings: Settings) -> APIRouter:
             if not isinstance(raw, dict):
                 raise ValueError("not an object")
             accepted = await accept_update(runtime, door, raw)
-        except (ValueError, ValidationError) as exc:
+        except (ValueError, ValidationError, RecursionError) as exc:  # RecursionError: JSON nested too deep
             log.warning("%s webhook: unreadable update (%s)", channel, type(exc).__name__)
             return JSONResponse({"ok": False}, status_code=400)
         if accepted is False:

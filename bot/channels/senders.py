@@ -23,7 +23,7 @@ class DoorSender:
             return [{"t": "sms", "to": user, "text": text} for text in render_sms(messages)]
         from bot.channels.render_messenger import render as render_messenger
 
-        chat: int | str = int(user) if user.lstrip("-").isdigit() else user
+        chat: int | str = int(user) if user.lstrip("-").isascii() and user.lstrip("-").isdigit() else user
         return [{**op, "chat": chat} for op in render_messenger(messages)]
 
     async def send(self, user: str, messages: list[Outbound]) -> None:

@@ -344,7 +344,7 @@ class Engine:
         """A typed number or title that picks one of the buttons last offered."""
         ids = ctx.session.choices
         digits = text.strip(" .-)")
-        if digits.isdigit() and len(digits) <= 2:
+        if digits.isascii() and digits.isdigit() and len(digits) <= 2:
             n = int(digits)
             if 1 <= n <= len(ids):
                 return ids[n - 1]

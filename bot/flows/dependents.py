@@ -183,7 +183,7 @@ def parse_dep_nc(ctx: Ctx, answer: Answer) -> str:
     code = national_code(answer.text)
     if not code:
         _faq_digression(answer, "dep_nc")
-        digits = "".join(ch for ch in answer.text if ch.isdigit())
+        digits = "".join(ch for ch in answer.text if ch in "0123456789")
         if not digits:
             raise Invalid("dependents.nc_missing")
         raise Invalid(_NC_REASONS.get(check_national_code(digits), "dependents.nc_length"), count=fa(len(digits)))

@@ -143,7 +143,7 @@ def parse_code(ctx: Ctx, answer: Answer) -> bool:
     """Check the typed one-time code; «send again» goes back to sending."""
     if answer.choice == "resend" or answer.text in ("ارسال مجدد", "ارسال دوباره", "resend"):
         raise Goto("send_agree_code", forget=("agree_code",))
-    typed = "".join(ch for ch in answer.text if ch.isdigit())
+    typed = "".join(ch for ch in answer.text if ch in "0123456789")
     if not typed:
         raise Invalid("identity.code_missing")
     result = otp.check(ctx.session.otp, typed)

@@ -39,7 +39,7 @@ def parse_national_code(ctx: Ctx, answer: Answer) -> str:
     code = national_code(answer.text)
     if code:
         return code
-    digits = "".join(ch for ch in answer.text if ch.isdigit())
+    digits = "".join(ch for ch in answer.text if ch in "0123456789")
     if not digits:
         raise Invalid("identity.nc_missing")
     reason = check_national_code(digits)
@@ -113,7 +113,7 @@ def parse_code(ctx: Ctx, answer: Answer) -> bool:
     """Check the typed one-time code; a resend request goes back to sending."""
     if answer.choice == "resend" or answer.text in ("ارسال مجدد", "ارسال دوباره", "resend"):
         raise Goto("send_code", forget=("otp",))
-    typed = "".join(ch for ch in answer.text if ch.isdigit())
+    typed = "".join(ch for ch in answer.text if ch in "0123456789")
     if not typed:
         raise Invalid("identity.code_missing")
     result = otp.check(ctx.session.otp, typed)

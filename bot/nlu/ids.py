@@ -99,7 +99,7 @@ def check_sheba(s: str) -> ShebaReason:
     if t[:2].isalpha() and t[:2] != "IR":
         return "country"
     d = t[2:] if t.startswith("IR") else t
-    if not d.isdigit() or len(d) != 24:
+    if not (d.isascii() and d.isdigit()) or len(d) != 24:
         return "length"
     return "ok" if _iban_ok(d) else "checksum"
 

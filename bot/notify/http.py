@@ -72,7 +72,7 @@ async def _delivery(request: Request, secret: str, fields: dict[str, str]) -> Pl
     if notify is None or not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
         return PlainTextResponse("unauthorized", status_code=401)
     mid, status = str(fields.get("messageid") or ""), str(fields.get("status") or "")
-    if not mid.isdigit() or not status.isdigit():
+    if not (mid.isascii() and mid.isdigit() and status.isascii() and status.isdigit()):
         return PlainTextResponse("ignored")
     await notify.ledger.report(SMS, mid, outcome(int(status)), time.time(), f"status {status}")
     return PlainTextResponse("ok")

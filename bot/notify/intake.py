@@ -32,7 +32,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def check_signature(secret: str, timestamp: str | None, signature: str | None, body: bytes, now: float,
                     window: int) -> str | None:
     """Why a signed request is refused (``bad_signature``, ``stale``), or None when it is good."""
-    if not timestamp or not signature or not timestamp.strip().isdigit():
+    if not timestamp or not signature or not (timestamp.strip().isascii() and timestamp.strip().isdigit()):
         return "bad_signature"
     given = signature.strip().removeprefix("sha256=")
     if not hmac.compare_digest(sign(secret, timestamp.strip(), body), given):
