@@ -6,6 +6,7 @@ import asyncio
 import sys
 
 from bot.app import build_engine
+from bot.engine.catalog import t
 from bot.engine.messages import Channel, Inbound
 from bot.settings import get_settings
 
@@ -14,7 +15,7 @@ async def run_chat(user: str = "terminal") -> None:
     """Read lines, print the bot's answers; a number picks a button."""
     engine = build_engine(get_settings())
     sms = engine.deps.sms
-    print("«خروج» یا Ctrl-D برای پایان.", flush=True)
+    print(t("web.terminal_hint"), flush=True)
     choices: list[tuple[str, str]] = []
     seen = 0
     while True:
@@ -37,6 +38,6 @@ async def run_chat(user: str = "terminal") -> None:
         box = getattr(sms, "messages", None)
         if box is not None and len(box) > seen:
             for m in list(box)[seen:]:
-                print(f"\n📱 پیامک به {m['to']}: {m['text']}")
+                print("\n📱 " + t("web.terminal_sms", to=m["to"], text=m["text"]))
             seen = len(box)
         print(flush=True)
