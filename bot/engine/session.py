@@ -40,6 +40,7 @@ class Identity:
     national_code: str
     mobile: str
     until: float
+    name: str = ""
 
     def valid(self, now: float | None = None) -> bool:
         return (now or time.time()) < self.until
@@ -73,7 +74,7 @@ class Session:
         if self.suspended:
             d["sf"] = self.suspended.to_json()
         if self.identity:
-            d["id"] = [self.identity.national_code, self.identity.mobile, round(self.identity.until)]
+            d["id"] = [self.identity.national_code, self.identity.mobile, round(self.identity.until), self.identity.name]
         if self.choices:
             d["c"] = self.choices
         if self.misunderstood:
@@ -103,7 +104,7 @@ class Session:
         return cls(
             flow=FlowState.from_json(d["f"]) if d.get("f") else None,
             suspended=FlowState.from_json(d["sf"]) if d.get("sf") else None,
-            identity=Identity(ident[0], ident[1], float(ident[2])) if ident else None,
+            identity=Identity(ident[0], ident[1], float(ident[2]), ident[3] if len(ident) > 3 else "") if ident else None,
             choices=list(d.get("c", [])),
             misunderstood=d.get("mu", 0),
             otp=d.get("o"),

@@ -16,7 +16,7 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.fmt import fa, jdate, mask_code, number
 from bot.engine.messages import Choice
 from bot.flows.common import yes_no_buttons
-from bot.flows.identity import identity_steps
+from bot.flows.identity import identity_steps, person_name
 from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
 
@@ -90,7 +90,7 @@ async def take_request(ctx: Ctx) -> None:
 
 async def list_dependents(ctx: Ctx) -> None:
     """Say who is covered now."""
-    await _know_name(ctx)
+    await person_name(ctx)
     try:
         people = await ctx.api.dependents(ctx.national_code)
     except NotFound:
@@ -125,15 +125,6 @@ async def _may_add(ctx: Ctx) -> bool:
     return True
 
 
-async def _know_name(ctx: Ctx) -> None:
-    """The person's name for the greeting, when the identity was proven in an earlier service."""
-    if ctx.slots.get("name"):
-        return
-    try:
-        person = await ctx.api.person(ctx.national_code)
-    except NotFound:
-        return
-    ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
 
 
 # --- answers ------------------------------------------------------------------------------------

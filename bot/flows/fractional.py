@@ -12,8 +12,8 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.fmt import fa, jdate, mask_code, rial
 from bot.engine.messages import Channel, Link
 from bot.flows.common import yes_no_buttons
-from bot.flows.identity import identity_steps
-from bot.flows.insurance import answer_yes_no, person_name
+from bot.flows.identity import identity_steps, person_name
+from bot.flows.insurance import answer_yes_no
 from bot.flows.model import Ask, Confirm, Do, Flow, Stop
 from integrations.tamin.errors import NotEligible
 

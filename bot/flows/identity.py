@@ -138,8 +138,9 @@ async def remember(ctx: Ctx) -> None:
         person = await ctx.api.person(nc)
     except NotFound:
         raise Stop("identity.no_record") from None
-    ctx.session.identity = Identity(nc, number, time.time() + ctx.deps.settings.verified_ttl_seconds)
     ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
+    ctx.session.identity = Identity(nc, number, time.time() + ctx.deps.settings.verified_ttl_seconds,
+                                    ctx.slots["name"])
     if ctx.deps.events is not None:
         await ctx.deps.events.identified(ctx.inbound, nc, number)
     log.info("verified user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
@@ -163,7 +164,20 @@ def _carry_identity(ctx: Ctx) -> bool:
     ident = ctx.session.verified()
     if ident:
         ctx.slots["national_code"], ctx.slots["mobile"] = ident.national_code, ident.mobile
+        if ident.name:
+            ctx.slots["name"] = ident.name
     return False
+
+
+async def person_name(ctx: Ctx) -> str:
+    """The verified person's full name (read from the back-end only if the identity did not carry it)."""
+    if not ctx.slots.get("name"):
+        try:
+            person = await ctx.api.person(ctx.national_code)
+        except NotFound:
+            raise Stop("identity.no_record") from None
+        ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
+    return ctx.slots["name"]
 
 
 def identity_steps() -> list[Step]:

@@ -12,7 +12,7 @@ from bot.engine.fmt import fa, jdate, number
 from bot.engine.messages import Channel, Document, Link
 from bot.engine.runner import looks_like_question
 from bot.flows.common import yes_no, yes_no_buttons
-from bot.flows.identity import identity_steps
+from bot.flows.identity import identity_steps, person_name
 from bot.flows.model import Answer, Ask, Do, Flow, Invalid, Say, Stop
 from integrations.tamin.errors import NotFound
 
@@ -22,18 +22,6 @@ def answer_yes_no(ctx: Ctx, answer: Answer) -> bool:
     if answer.choice not in ("yes", "no") and looks_like_question(answer.text):
         raise Invalid("common.answer_yes_no")
     return yes_no(ctx, answer)
-
-
-async def person_name(ctx: Ctx) -> str:
-    """The verified person's full name (read once from the back-end when identity was carried over)."""
-    if not ctx.slots.get("name"):
-        try:
-            person = await ctx.api.person(ctx.national_code)
-        except NotFound:
-            raise Stop("identity.no_record") from None
-        ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
-        ctx.slots["insurance_number"] = person.insurance_number or ""
-    return ctx.slots["name"]
 
 
 def _lines(ctx: Ctx, parts: list[tuple[str, dict]]) -> str:

@@ -15,7 +15,7 @@ import re
 from bot.engine.context import Ctx, idempotency_key
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Choice
-from bot.flows.identity import identity_steps
+from bot.flows.identity import identity_steps, person_name
 from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
 from integrations.tamin.models import SickPayClaim
@@ -53,7 +53,7 @@ def _faq_digression(ctx: Ctx, answer: Answer, step: str) -> None:
 
 async def check_eligibility(ctx: Ctx) -> None:
     """Whether a remote claim is possible; say what is on record or why not."""
-    await _know_name(ctx)
+    await person_name(ctx)
     try:
         e = await ctx.api.sick_pay_eligibility(ctx.national_code)
     except NotFound:
@@ -76,15 +76,6 @@ def _rec(ctx: Ctx, what: str) -> str | None:
     return (ctx.slots.get("_rec") or {}).get(what)
 
 
-async def _know_name(ctx: Ctx) -> None:
-    """The person's name for the greeting, when the identity was proven in an earlier service."""
-    if ctx.slots.get("name"):
-        return
-    try:
-        person = await ctx.api.person(ctx.national_code)
-    except NotFound:
-        return
-    ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
 
 
 # --- answers -----------------------------------------------------------------------------------

@@ -14,8 +14,7 @@ import re
 from bot.engine.context import Ctx, idempotency_key
 from bot.engine.fmt import code, fa, jdate, number, rial
 from bot.engine.messages import Choice, Link
-from bot.flows.identity import identity_steps
-from bot.flows.insurance import person_name
+from bot.flows.identity import identity_steps, person_name
 from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import InvalidInput, NotEligible, TaminError
 from integrations.tamin.models import VoluntaryEligibility
