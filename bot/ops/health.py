@@ -19,15 +19,11 @@ async def _check_store(engine) -> str:
     return "ok"
 
 
-async def _check_database() -> str:
-    try:
-        from bot.storage import db
-    except ImportError:
+async def _check_database(app: FastAPI) -> str:
+    db = getattr(app.state, "db", None)
+    if db is None:
         return "none"
-    checker = getattr(db, "ping", None)
-    if checker is None:
-        return "none"
-    await checker()
+    await db.ping()
     return "ok"
 
 
@@ -47,7 +43,7 @@ def install_health(app: FastAPI) -> None:
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         engine = app.state.engine
-        checks = {"redis": _check_store(engine), "database": _check_database(), "backend": _check_backend(engine)}
+        checks = {"redis": _check_store(engine), "database": _check_database(app), "backend": _check_backend(engine)}
         result: dict[str, str] = {}
         ok = True
         for name, check in checks.items():

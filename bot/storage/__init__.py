@@ -87,6 +87,13 @@ class Database:
                 await conn.execute(text("SELECT pg_advisory_xact_lock(7142001)"))
             await conn.run_sync(_upgrade)
 
+    async def ping(self) -> None:
+        """Raise unless the database answers a trivial query."""
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

@@ -85,3 +85,15 @@ def test_persian_digits_are_masked_too():
     from bot.logs import mask
 
     assert "۰۰۱۶۳۸۳۲۳۰" not in mask("کد ۰۰۱۶۳۸۳۲۳۰") and "0016383230" not in mask("کد ۰۰۱۶۳۸۳۲۳۰")
+
+
+def test_ready_checks_the_database_too(simulator_url, tmp_path):
+    from bot.app import create_app
+    from bot.settings import Settings
+
+    port = free_port()
+    settings = Settings(tamin_backend_url=simulator_url, modules="ops,console",
+                        database_url=f"sqlite+aiosqlite:///{tmp_path}/ready.db")
+    with ServerThread(create_app(settings), port) as server:
+        r = httpx.get(f"{server.url}/readyz")
+        assert r.status_code == 200 and r.json()["checks"]["database"] == "ok", r.text
