@@ -244,9 +244,12 @@ class Engine:
             await self._resume(ctx)
             return
         s.misunderstood = 0 if intent != "out_of_scope" else s.misunderstood
+        if intent == "greet":
+            ctx.say("engine.greeting", choices=self._resume_choice(ctx) + self._menu(ctx))
+            return
         if intent in SMALL_TALK:
-            ctx.say(SMALL_TALK[intent], choices=self._menu(ctx) if intent == "greet" else
-                    [ctx.choice("cmd:menu", "common.menu")] if ctx.channel is not Channel.SMS else [])
+            ctx.say(SMALL_TALK[intent],
+                    choices=[ctx.choice("cmd:menu", "common.menu")] if ctx.channel is not Channel.SMS else [])
             return
         if intent in INFO:
             ctx.say(INFO[intent], choices=[ctx.choice("cmd:menu", "common.menu")] if ctx.channel is not Channel.SMS else [])
@@ -293,7 +296,8 @@ class Engine:
                 s.suspended = s.flow
                 s.flow = None
             s.handoff = False
-            ctx.say("engine.greeting" if command == "start" else "engine.menu", choices=self._menu(ctx))
+            ctx.say("engine.greeting" if command == "start" else "engine.menu",
+                    choices=self._resume_choice(ctx) + self._menu(ctx))
         elif command == "help":
             ctx.say("engine.help", choices=self._menu_button(ctx))
         elif command == "operator":
@@ -315,6 +319,13 @@ class Engine:
 
     def _menu(self, ctx: Ctx) -> list[Choice]:
         return [Choice(f"svc:{name}", ctx.text(flow.title)) for name, flow in self.flows.items()]
+
+    def _resume_choice(self, ctx: Ctx) -> list[Choice]:
+        """A first button that takes a returning person back to their unfinished request."""
+        pending = ctx.session.suspended
+        if pending is None or pending.name not in self.flows:
+            return []
+        return [ctx.choice("resume", "engine.resume_button", title=ctx.text(self.flows[pending.name].title))]
 
     def _menu_button(self, ctx: Ctx) -> list[Choice]:
         return [ctx.choice("cmd:menu", "common.menu")]

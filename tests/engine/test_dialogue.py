@@ -92,3 +92,12 @@ def test_an_identity_once_proven_is_not_asked_again_in_the_same_conversation(cha
     chat.press("خیر")
     again = chat.say("مستمری")
     assert "185432000" in plain(again) and "کد ملی" not in again
+
+
+def test_a_returning_person_is_offered_their_unfinished_request_first(chat):
+    chat.say("مستمری")
+    chat.say(RETIRED[0])
+    chat.say("منو")
+    chat.say("سلام")
+    assert "ادامه درخواست نیمه‌تمام" in chat.choices()[0]
+    assert "شماره همراه" in chat.press("ادامه درخواست")
