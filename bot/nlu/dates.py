@@ -29,6 +29,17 @@ _JM = "|".join(sorted(JALALI_MONTHS, key=len, reverse=True))
 _GM = "|".join(sorted(GREGORIAN_MONTHS, key=len, reverse=True))
 _WRITTEN_J = re.compile(rf"(?<!\d)(\d{{1,2}})(?:\s?(?:ام|م|om|e|ه))?\s?(?:ماه\s)?({_JM})(?:\s?(?:ماه|mah))?(?:\s?(?:سال\s)?(\d{{2,4}}))?(?![\w])")
 _WRITTEN_G = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s?({_GM})(?:,?\s?(\d{{4}}))?(?![\w])|(?<![\w])({_GM})\s(\d{{1,2}})(?:st|nd|rd|th)?,?\s(\d{{4}})(?!\d)")
+_ORDINAL_UNITS = {"یکم": 1, "اول": 1, "دوم": 2, "سوم": 3, "چهارم": 4, "پنجم": 5, "ششم": 6, "هفتم": 7, "هشتم": 8,
+                  "نهم": 9}
+ORDINAL_DAYS: dict[str, int] = {
+    **_ORDINAL_UNITS, "دهم": 10, "یازدهم": 11, "دوازدهم": 12, "سیزدهم": 13, "چهاردهم": 14, "پانزدهم": 15,
+    "پونزدهم": 15, "شانزدهم": 16, "شونزدهم": 16, "هفدهم": 17, "هیفدهم": 17, "هجدهم": 18, "هیجدهم": 18,
+    "نوزدهم": 19, "بیستم": 20, "سی ام": 30, "سی‌ام": 30, "سیام": 30,
+    **{f"بیست و {w}": 20 + n for w, n in _ORDINAL_UNITS.items() if w != "اول"},
+    **{f"سی و {w}": 30 + n for w, n in _ORDINAL_UNITS.items() if w in ("یکم",)},
+}
+_OD = "|".join(sorted((re.escape(k) for k in ORDINAL_DAYS), key=len, reverse=True))
+_ORDINAL_J = re.compile(rf"(?<![\w])({_OD})\s(?:ماه\s)?({_JM})(?:\s?(?:ماه))?(?:\s?(?:سال\s)?(\d{{2,4}}))?(?![\w])")
 _RELATIVE = {"امروز": 0, "today": 0, "emruz": 0, "emrooz": 0, "دیروز": -1, "yesterday": -1,
              "diruz": -1, "فردا": 1, "tomorrow": 1, "farda": 1}
 _REL = re.compile(r"(?<![\w])(" + "|".join(_RELATIVE) + r")(?![\w])")
@@ -88,6 +99,11 @@ def find_dates(norm: str) -> list[tuple[int, int, str, str]]:
     for m in _WRITTEN_J.finditer(norm):
         y = _jalali_year(int(m.group(3))) if m.group(3) else jdatetime.date.today().year
         iso = jalali_iso(y, JALALI_MONTHS[m.group(2)], int(m.group(1)))
+        if iso:
+            out.append((m.start(), m.end(), "jalali", iso))
+    for m in _ORDINAL_J.finditer(norm):  # «بیستم آبان ۱۴۰۵»
+        y = _jalali_year(int(m.group(3))) if m.group(3) else jdatetime.date.today().year
+        iso = jalali_iso(y, JALALI_MONTHS[m.group(2)], ORDINAL_DAYS[m.group(1)])
         if iso:
             out.append((m.start(), m.end(), "jalali", iso))
     for m in _WRITTEN_G.finditer(norm):

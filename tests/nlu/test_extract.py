@@ -139,3 +139,12 @@ def test_relation_and_entities_offsets() -> None:
     assert ents["amount"]["value"] == 20_000_000
     assert ents["date"]["value"] == "1403-05-12"
     assert ents["relation"]["value"] == "همسر"
+
+
+def test_dates_with_the_day_written_as_an_ordinal_word():
+    from bot.nlu.extract import jalali_date
+
+    assert jalali_date("بیستم آبان ۱۴۰۵") == "1405-08-20"
+    assert jalali_date("از بیست و یکم آبان 1405") == "1405-08-21"
+    assert jalali_date("اول فروردین ۱۴۰۵") == "1405-01-01"
+    assert jalali_date("سی ام اسفند ۱۴۰۴") is None  # 1404 is not a leap year: Esfand has 29 days
