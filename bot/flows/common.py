@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.engine.context import Ctx
-from bot.engine.messages import Choice
+from bot.engine.fmt import code
+from bot.engine.messages import Channel, Choice, Document, Link
 from bot.flows.model import Answer, Invalid
 
 
@@ -37,3 +38,15 @@ def pick(options: str):
         raise Invalid(f"{options}.pick_one")
 
     return parse
+
+
+def say_certificate(ctx: Ctx, key: str, cert, name: str, **fields) -> None:
+    """A certificate just issued: the PDF and its links on messengers and the web, code and link by SMS."""
+    fields = dict(code=code(cert.verification_code), url=cert.verify_url, **fields)
+    if ctx.channel is Channel.SMS:
+        ctx.say(key, **fields)
+        return
+    ctx.say(key, document=Document(cert.pdf_url, f"{name}-{cert.verification_code}.pdf"),
+            links=[Link(cert.pdf_url, ctx.text("common.download_pdf")),
+                   Link(cert.verify_url, ctx.text("common.verify_link"))],
+            **fields)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
 from bot.engine.fmt import fa, jdate, number
-from bot.engine.messages import Channel, Document, Link
+from bot.engine.messages import Channel
 from bot.engine.runner import looks_like_question
-from bot.flows.common import yes_no, yes_no_buttons
+from bot.flows.common import say_certificate, yes_no, yes_no_buttons
 from bot.flows.identity import identity_steps, person_name
 from bot.flows.model import Answer, Ask, Do, Flow, Invalid, Say, Stop
 from integrations.tamin.errors import NotFound
@@ -59,17 +59,7 @@ async def load_relationship(ctx: Ctx) -> None:
 async def issue_certificate(ctx: Ctx) -> None:
     """Issue the certificate: a PDF on messengers and the web, its code and link by SMS."""
     cert = await ctx.api.insurance_certificate(ctx.national_code, idempotency_key=idempotency_key(ctx, "cert"))
-    fields = dict(code=cert.verification_code, url=cert.verify_url, date=jdate(cert.issued_on))  # typed on a site: as issued
-    if ctx.channel is Channel.SMS:
-        ctx.say("insurance.certificate", **fields)
-        return
-    ctx.say(
-        "insurance.certificate",
-        document=Document(cert.pdf_url, f"insurance-certificate-{cert.verification_code}.pdf"),
-        links=[Link(cert.pdf_url, ctx.text("common.download_pdf")), Link(cert.verify_url, ctx.text("common.verify_link"))],
-        **fields,
-    )
-
+    say_certificate(ctx, "insurance.certificate", cert, "insurance-certificate", date=jdate(cert.issued_on))
 
 async def _fail_soft(ctx: Ctx) -> None:
     """Issue the certificate; a refusal of the back-end is explained rather than shown raw."""

@@ -8,9 +8,8 @@ that any organization with an agreement can verify by its code.
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
-from bot.engine.fmt import code, fa, jdate, rial
-from bot.engine.messages import Channel, Document, Link
-from bot.flows.common import yes_no, yes_no_buttons
+from bot.engine.fmt import fa, jdate, rial
+from bot.flows.common import say_certificate, yes_no, yes_no_buttons
 from bot.flows.identity import identity_steps
 from bot.flows.model import Ask, Do, Flow, Stop
 from integrations.tamin.errors import NotFound
@@ -40,17 +39,7 @@ async def load_pension(ctx: Ctx) -> None:
 async def issue_certificate(ctx: Ctx) -> None:
     """Issue the certificate: a PDF on messengers and the web, its code and link by SMS."""
     cert = await ctx.api.pension_certificate(ctx.national_code, idempotency_key=idempotency_key(ctx, "cert"))
-    fields = dict(code=code(cert.verification_code), url=cert.verify_url)
-    if ctx.channel is Channel.SMS:
-        ctx.say("pension.certificate", **fields)
-        return
-    ctx.say(
-        "pension.certificate",
-        document=Document(cert.pdf_url, f"pension-certificate-{cert.verification_code}.pdf"),
-        links=[Link(cert.pdf_url, ctx.text("common.download_pdf")), Link(cert.verify_url, ctx.text("common.verify_link"))],
-        **fields,
-    )
-
+    say_certificate(ctx, "pension.certificate", cert, "pension-certificate")
 
 FLOW = Flow(
     name="pension_status",

@@ -4,7 +4,6 @@ person's channel, staff accounts, and helpers to run coroutines on the server's 
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -161,12 +160,9 @@ def chromium():
     sync API keeps an event loop running in this thread until it stops."""
     from playwright.sync_api import sync_playwright
 
-    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not Path(path).exists():
-        pytest.fail(f"{path} is missing: apt-get install -y chromium")
+    from tests.support.browser import launch
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = launch(p)
         yield browser
         browser.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from playwright.sync_api import expect
 
 from tests.console.conftest import AGENT, SUPERVISOR
@@ -56,7 +57,9 @@ def _traffic(console) -> None:
         c.close()
 
 
-def test_agent_day_in_the_browser(console, chromium, artifacts):
+def test_agent_day_in_the_browser(console, chromium, artifacts, simulator_url):
+    # the caller must be eligible: start from the fixtures, whatever other test folders signed before
+    httpx.post(simulator_url + "/_sim/reset", timeout=10).raise_for_status()
     ctx, page = _sign_in(chromium, console, AGENT, artifacts)
     assert page.url.endswith("/console/guide")
 

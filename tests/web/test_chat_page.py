@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -16,13 +15,10 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 def browser():
     from playwright.sync_api import sync_playwright
 
-    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not Path(path).exists():
-        pytest.fail(f"{path} is missing: apt-get install -y chromium")
+    from tests.support.browser import launch
+
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        b = launch(p)
         yield b
         b.close()
 
