@@ -7,10 +7,10 @@ import os
 import pytest
 
 from tests.support.servers import ServerThread, free_port
+from tests.support.services import REDIS_BASE
 
 os.environ.setdefault("TAMIN_TEST", "1")
 
-REDIS_BASE = "redis://127.0.0.1:6379"
 
 
 def _redis_up() -> bool:

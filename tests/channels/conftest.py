@@ -7,8 +7,9 @@ import pytest
 from tests.channels.support import bot_env, bot_server
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
+from tests.support.services import redis_db
 
-REDIS_DB7 = "redis://127.0.0.1:6379/7"
+REDIS_DB7 = redis_db(7)
 
 
 def _flush(url: str) -> None:

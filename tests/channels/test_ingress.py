@@ -9,8 +9,9 @@ import pytest
 
 from bot.channels.ingress import Item, MemoryIngress, RedisIngress
 from bot.channels.limiter import MemoryLimiter, RedisLimiter
+from tests.support.services import redis_db
 
-REDIS_DB7 = "redis://127.0.0.1:6379/7"  # shared with the other channel tests: keys under tch:unit
+REDIS_DB7 = redis_db(7)  # shared with the other channel tests: keys under tch:unit
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from pathlib import Path
 import redis
 
 from tests.channels.support import MessengerUser, bot_env, bot_server
+from tests.support.services import redis_db
 
-REDIS_DB8 = "redis://127.0.0.1:6379/8"
+REDIS_DB8 = redis_db(8)
 ROOT = Path(__file__).resolve().parents[2]
 
 

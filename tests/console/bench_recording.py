@@ -15,7 +15,9 @@ from types import SimpleNamespace
 
 from sqlalchemy import event
 
-REDIS = "redis://127.0.0.1:6379/11"
+from tests.support.services import redis_db
+
+REDIS = redis_db(11)
 CONVERSATIONS = {"service": ("سلام", "مستمری", "لغو"), "no service": ("سلام", "ممنون", "خداحافظ")}
 
 

@@ -17,8 +17,9 @@ from bot.engine.messages import Channel, Choice, Inbound, Outbound
 from bot.engine.session import FlowState, Session
 from bot.engine.store import MemoryStore, RedisStore
 from bot.storage import Database
+from tests.support.services import redis_db
 
-REDIS = "redis://127.0.0.1:6379/11"
+REDIS = redis_db(11)
 
 
 @pytest.fixture

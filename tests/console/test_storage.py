@@ -17,8 +17,8 @@ from bot.console.recorder import MAX_ENTRIES, Recorder
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
 from bot.engine.store import MemoryStore
 from bot.storage import Database
+from tests.support.services import PG_URL as PG
 
-PG = "postgresql://postgres@127.0.0.1:5432/test"
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.chat import Chat, plain
 from tests.support.servers import ServerThread, free_port
+from tests.support.services import redis_db
 
 RETIRED_NC, RETIRED_MOBILE = "0016383230", "09120000101"
 
@@ -17,7 +18,7 @@ def redis_bot(simulator_url, redis_available):
     from bot.app import create_app
     from bot.settings import Settings
 
-    url = "redis://127.0.0.1:6379/4"
+    url = redis_db(4)
     redis.Redis.from_url(url).flushdb()
     port = free_port()
     settings = Settings(tamin_backend_url=simulator_url, redis_url=url, public_base_url=f"http://127.0.0.1:{port}",

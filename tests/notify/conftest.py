@@ -11,9 +11,9 @@ import pytest
 
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
+from tests.support.services import PG_URL, redis_db
 
-REDIS_DB9 = os.environ.get("NOTIFY_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_DB9 = os.environ.get("NOTIFY_TEST_REDIS_URL", redis_db(9))
 TOKEN = "123456:notify-test-token"
 SECRET = "events-secret-for-tests"
 

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 from tests.channels.support import BALE_TOKEN, SECRET, TG_TOKEN, MessengerUser, SmsUser, bot_env, bot_server
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
+from tests.support.services import redis_db
 
-REDIS_DB13 = "redis://127.0.0.1:6379/13"
+REDIS_DB13 = redis_db(13)
 QUEUE = "tamin:ing:{q}"
 FAST = {"RATE_GLOBAL_PER_SECOND": "100000", "RATE_CHAT_PER_SECOND": "1000", "RATE_CHAT_BURST": "1000"}
 

@@ -12,12 +12,13 @@ import httpx
 import redis
 
 from tests.support.servers import free_port
+from tests.support.services import redis_db
 
 TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 
 
 def test_a_conversation_hops_between_processes_without_losing_its_place(simulator_url, redis_available):
-    url = "redis://127.0.0.1:6379/5"
+    url = redis_db(5)
     redis.Redis.from_url(url).flushdb()
     port = free_port()
     bin_dir = os.path.dirname(sys.executable)
