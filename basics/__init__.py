@@ -1,0 +1,1 @@
+"""Small ideas with one source each (digits, mobiles, masking); imports nothing of ours."""
