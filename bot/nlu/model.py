@@ -17,6 +17,7 @@ from .classifier import IntentClassifier
 from .data import Example, TrainingData, load_data
 from .extract import VALIDATORS, find_spans, validate
 from .normalize import normalize, normalize_with_offsets
+from .posters import PosterIndex
 from .tagger import Tagger, spans
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -46,6 +47,8 @@ def bio_example(ex: Example) -> tuple[list[str], list[str]]:
 
 class NLU:
     """Trained intent classifier + entity tagger + validating extractors."""
+
+    posters: PosterIndex | None = None  # the organization's service numbers, attached by default_nlu()
 
     def __init__(self, classifier: IntentClassifier, tagger: Tagger | None, synonyms: dict[str, str],
                  threshold: float) -> None:
@@ -108,6 +111,9 @@ class NLU:
             ranking = [(OUT_OF_SCOPE, 1.0)]
         else:
             ranking = self.classifier.rank(norm, 10)
+        named = self.posters.service(norm) if self.posters is not None and norm else None
+        if named is not None:  # «خدمت شماره ۱۲»: the organization's own number is an exact answer
+            ranking = [(named, 1.0)] + [(n, c) for n, c in ranking if n != named][:9]
         name, conf = ranking[0]
         if conf < self.threshold and name != OUT_OF_SCOPE:
             ranking = [(OUT_OF_SCOPE, self.threshold)] + [r for r in ranking if r[0] != OUT_OF_SCOPE][:9]
@@ -250,5 +256,6 @@ def default_nlu(path: str | Path | None = None, disk_cache: bool = True) -> NLU:
                     nlu.save(cache)
                 except OSError:
                     pass
+        nlu.posters = PosterIndex.from_knowledge(data.parent / "knowledge" / "services.fa.yml")
         _cache[key] = nlu
         return nlu

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from basics.digits import ARABIC, PERSIAN, to_ascii, to_persian
+
 ZWNJ = "\u200c"
 
-_PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
-_ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
-_TO_ASCII = str.maketrans({**{c: str(i) for i, c in enumerate(_PERSIAN_DIGITS)},
-                           **{c: str(i) for i, c in enumerate(_ARABIC_DIGITS)}})
-_TO_PERSIAN = str.maketrans({str(i): c for i, c in enumerate(_PERSIAN_DIGITS)})
+_PERSIAN_DIGITS, _ARABIC_DIGITS = PERSIAN, ARABIC
 
 # One-to-one character substitutions (length preserving, so offsets stay valid).
 _CHAR_MAP: dict[int, str] = {
@@ -142,9 +140,9 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
 
 def to_ascii_digits(s: str) -> str:
     """Turn Persian and Arabic-Indic digits into ASCII digits."""
-    return s.translate(_TO_ASCII)
+    return to_ascii(s)
 
 
 def to_persian_digits(s: str) -> str:
     """Turn ASCII (and Arabic-Indic) digits into Persian digits."""
-    return s.translate(_TO_ASCII).translate(_TO_PERSIAN)
+    return to_persian(s)
