@@ -225,12 +225,28 @@ def find_spans(norm: str) -> list[tuple[int, int, str, Any]]:
     return sorted(taken)
 
 
+def rasa_date(entity: dict[str, Any]) -> dict[str, Any]:
+    """A date entity in Rasa's duckling shape: an ISO 8601 Gregorian ``value``, the Jalali date beside it."""
+    jalali = entity.get("value")
+    if entity.get("entity") != "date" or not isinstance(jalali, str):
+        return entity
+    try:
+        gregorian = dates.to_gregorian(jalali)
+    except (ValueError, OverflowError):
+        return entity
+    iso = f"{gregorian}T00:00:00.000+03:30"
+    one = {"grain": "day", "type": "value", "value": iso}
+    entity["value"] = iso
+    entity["additional_info"] = {**one, "values": [one], "jalali": jalali, "gregorian": gregorian}
+    return entity
+
+
 def find_entities(text: str) -> list[dict[str, Any]]:
     """Rule-based entities with start/end indexing the original text (Rasa entity dicts)."""
     norm, idx = normalize_with_offsets(text)
     out = []
     for s, e, entity, value in find_spans(norm):
         start, end = idx[s], idx[e - 1] + 1
-        out.append({"start": start, "end": end, "value": value, "entity": entity,
-                    "confidence_entity": 1.0, "extractor": "TaminRegexExtractor"})
+        out.append(rasa_date({"start": start, "end": end, "value": value, "entity": entity,
+                              "confidence_entity": 1.0, "extractor": "TaminRegexExtractor"}))
     return out

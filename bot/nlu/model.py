@@ -15,7 +15,7 @@ from typing import Any
 
 from .classifier import IntentClassifier
 from .data import Example, TrainingData, load_data
-from .extract import VALIDATORS, find_spans, validate
+from .extract import VALIDATORS, find_spans, rasa_date, validate
 from .normalize import normalize, normalize_with_offsets
 from .posters import PosterIndex
 from .tagger import Tagger, spans
@@ -160,7 +160,7 @@ class NLU:
                 clash[0]["value"] = validate(le["entity"], text[clash[0]["start"]:clash[0]["end"]])
                 if clash[0]["value"] is None:
                     out.remove(clash[0])
-        return sorted(out, key=lambda e: e["start"])
+        return [rasa_date(e) for e in sorted(out, key=lambda e: e["start"])]
 
 
 def alternatives(result: dict[str, Any], n: int = 2) -> list[str]:

@@ -137,7 +137,7 @@ def test_relation_and_entities_offsets() -> None:
     assert raw[ents["national_code"]["start"]:ents["national_code"]["end"]] == "۰۰۱۶۳۸۳۲۳۰"
     assert raw[ents["mobile"]["start"]:ents["mobile"]["end"]] == "۰۹۱۲ ۰۰۰ ۰۱۰۱"
     assert ents["amount"]["value"] == 20_000_000
-    assert ents["date"]["value"] == "1403-05-12"
+    assert ents["date"]["value"].startswith("2024-08-02") and ents["date"]["additional_info"]["jalali"] == "1403-05-12"
     assert ents["relation"]["value"] == "همسر"
 
 
@@ -148,3 +148,12 @@ def test_dates_with_the_day_written_as_an_ordinal_word():
     assert jalali_date("از بیست و یکم آبان 1405") == "1405-08-21"
     assert jalali_date("اول فروردین ۱۴۰۵") == "1405-01-01"
     assert jalali_date("سی ام اسفند ۱۴۰۴") is None  # 1404 is not a leap year: Esfand has 29 days
+
+
+def test_rasa_shaped_dates_carry_iso_gregorian_and_jalali_beside():
+    from bot.nlu import default_nlu
+
+    (ent,) = [e for e in default_nlu().parse("از ۱۲ مرداد ۱۴۰۳ بیمار بودم")["entities"] if e["entity"] == "date"]
+    assert ent["value"] == "2024-08-02T00:00:00.000+03:30"  # ISO 8601 Gregorian, as Rasa's duckling gives
+    assert ent["additional_info"]["jalali"] == "1403-05-12"
+    assert ent["additional_info"]["grain"] == "day"
