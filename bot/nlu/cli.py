@@ -1,4 +1,4 @@
-"""Command-line entry points: `tamin-bot nlu train|evaluate|parse`."""
+"""Command-line entry points: `tamin-bot nlu train|evaluate|test|parse`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import load_data
-from .model import NLU, default_nlu
+from .model import NLU, data_path, default_nlu
 
 
 def train(data: str | Path, out: str | Path) -> NLU:
@@ -92,6 +92,22 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_test(args: argparse.Namespace) -> int:
+    """`nlu test`: like `rasa test nlu` (a saved model on a test file, or --cross-validation)."""
+    from . import report as rep
+
+    data = load_data(args.data)
+    if args.cross_validation:
+        result = rep.cross_validate(lambda part: NLU.train(part), data, args.folds)
+    else:
+        nlu = NLU.load(args.model) if args.model else default_nlu()
+        result = rep.test_examples(nlu.parse, data.examples)
+    written = rep.write_results(result, args.out)
+    print("\n".join(rep.summary_lines(result)))
+    print("written: " + ", ".join(str(p) for p in written))
+    return 0
+
+
 def _cmd_parse(args: argparse.Namespace) -> int:
     """`nlu parse`."""
     _print(parse(args.text, args.model))
@@ -110,6 +126,13 @@ def add_arguments(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--data", required=True)
     p.set_defaults(func=_cmd_evaluate)
+    p = sub.add_parser("test", help="per-intent report, errors file and confusions, like `rasa test nlu`")
+    p.add_argument("--data", default=str(data_path()), help="Rasa NLU YAML to test on (or to cross-validate)")
+    p.add_argument("--model", default=None, help="saved model (default: the project's model)")
+    p.add_argument("--cross-validation", action="store_true", help="k-fold cross-validation on --data")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--out", default="results", help="folder for intent_report.json, intent_errors.json, …")
+    p.set_defaults(func=_cmd_test)
     p = sub.add_parser("parse", help="parse one message")
     p.add_argument("text")
     p.add_argument("--model", default=None, help="saved model (default: train from data/nlu.yml)")
