@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ import jdatetime
 import yaml
 
 from integrations.tamin.models import Event, Objection, Payment
+from integrations.tamin.paths import data_dir
 from integrations.tamin.simulator import calendar as cal
 from integrations.tamin.simulator import rules
 from integrations.tamin.simulator.errors import forbidden, invalid, not_found
@@ -22,11 +22,6 @@ from integrations.tamin.simulator.idempotency import IdempotencyStore
 
 Today = Callable[[], jdatetime.date]
 Facts = dict[str, Any]
-
-
-def data_dir() -> Path:
-    """TAMIN_DATA_DIR or <repo>/data."""
-    return Path(os.environ.get("TAMIN_DATA_DIR") or Path(__file__).resolve().parents[3] / "data")
 
 
 def today_source(now: Any = None) -> Today:
@@ -121,6 +116,9 @@ class World:
         self.workshops: dict[str, Facts] = copy.deepcopy({str(k): v for k, v in base.get("workshops", {}).items()})
         self.workshops.update(copy.deepcopy({str(k): v for k, v in extra.get("workshops", {}).items()}))
         self.contracts: dict[str, Facts] = copy.deepcopy({str(k): v for k, v in base.get("contracts", {}).items()})
+        self.iban_owners: dict[str, str] = {rules.normalize_sheba(str(iban)): str(code)
+                                            for code, ibans in (extra.get("bank_accounts") or {}).items()
+                                            for iban in ibans}
         self.state = State()
 
     @staticmethod
@@ -155,6 +153,10 @@ class World:
         if person is None or person.get("not_in_records") or "mobile" not in person:
             raise not_found("no_record", "the organization has no record of this person")
         return person
+
+    def iban_owner(self, iban: str) -> str | None:
+        """The national code an account is held under, as the banks' Sheba inquiry answers (None: unknown)."""
+        return self.iban_owners.get(rules.normalize_sheba(iban))
 
     def name_of(self, key_or_code: str | None) -> str:
         """A person's full name by persona key or national code."""
