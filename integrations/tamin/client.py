@@ -63,9 +63,15 @@ class TaminClient:
 
     def __init__(self, base_url: str, *, timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None,
                  retries: int = 2, breaker: CircuitBreaker | None = None,
-                 backoff: float = 0.2, backoff_max: float = 2.0, deadline: float | None = None) -> None:
-        """``timeout`` bounds each attempt (on any transport, in-process ones too); ``deadline`` the whole call."""
+                 backoff: float = 0.2, backoff_max: float = 2.0, deadline: float | None = None,
+                 verify_base: str | None = None) -> None:
+        """``timeout`` bounds each attempt (on any transport, in-process ones too); ``deadline`` the whole call.
+
+        ``verify_base`` (the bot's public address) makes certificates' verify links point at the bot's
+        own ``/verify/{code}`` page whatever the back-end says.
+        """
         self.base_url = base_url.rstrip("/")
+        self.verify_base = verify_base.rstrip("/") if verify_base else None
         self.timeout = timeout
         self.deadline = deadline if deadline is not None else timeout * (1 + retries) + backoff_max * retries
         self.retries = retries
@@ -212,8 +218,8 @@ class TaminClient:
 
     async def pension_certificate(self, national_code: str, idempotency_key: str) -> Certificate:
         """Issue a pension-status certificate (NotEligible pension_not_active)."""
-        return await self._post(Certificate, f"/v1/persons/{national_code}/pension/certificate",
-                                idempotency_key=idempotency_key)
+        return self._public(await self._post(Certificate, f"/v1/persons/{national_code}/pension/certificate",
+                                             idempotency_key=idempotency_key))
 
     async def insurance_relationship(self, national_code: str) -> InsuranceRelationship:
         """The insurance relationship (NotFound no_insurance_record)."""
@@ -221,8 +227,14 @@ class TaminClient:
 
     async def insurance_certificate(self, national_code: str, idempotency_key: str) -> Certificate:
         """Issue an insurance-relationship certificate."""
-        return await self._post(Certificate, f"/v1/persons/{national_code}/insurance/certificate",
-                                idempotency_key=idempotency_key)
+        return self._public(await self._post(Certificate, f"/v1/persons/{national_code}/insurance/certificate",
+                                             idempotency_key=idempotency_key))
+
+    def _public(self, cert: Certificate) -> Certificate:
+        """The certificate with its verify link on the bot's public address, when that is known."""
+        if not self.verify_base:
+            return cert
+        return cert.model_copy(update={"verify_url": f"{self.verify_base}/verify/{cert.verification_code}"})
 
     async def verify_certificate(self, code: str) -> CertificateCheck:
         """What a verification code proves (valid False for unknown codes)."""

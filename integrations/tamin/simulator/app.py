@@ -21,17 +21,19 @@ CONTRACT = Path(__file__).resolve().parents[1] / "openapi.yaml"
 
 def create_app(personas_path: str | Path | None = None, *, now: Any = None,
                public_base: str = "http://127.0.0.1:8080/sim", extra_path: str | Path | None = None,
-               checks_per_minute: int | None = None, sim_token: str | None = None) -> FastAPI:
+               checks_per_minute: int | None = None, sim_token: str | None = None,
+               verify_base: str | None = None) -> FastAPI:
     """An app serving the contract from personas.yml (+ extra.yml); `now` fixes 'today' for tests.
 
     `checks_per_minute` limits identity and IBAN-owner checks per national code (default
     TAMIN_SIM_CHECKS_PER_MINUTE or 120; 0: no limit); `sim_token` (default TAMIN_SIM_TOKEN) opens
-    `/_sim/*` to a non-loopback client that sends it in X-Sim-Token.
+    `/_sim/*` to a non-loopback client that sends it in X-Sim-Token; `verify_base` is where
+    certificates' verify links point (default: the bot's address when mounted at `<bot>/sim`).
     """
     app = FastAPI(title="Tamin back-end simulator", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.world = World(Path(personas_path) if personas_path else None,
                             Path(extra_path) if extra_path else None,
-                            today=today_source(now), public_base=public_base)
+                            today=today_source(now), public_base=public_base, verify_base=verify_base)
     app.state.faults = Faults()
     app.state.checks = PerKeyLimit(checks_per_minute)
     for module in (people, banking, benefits, coverage, employers, public, sim):

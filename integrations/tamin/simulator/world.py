@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,17 @@ def _as_date(value: Any) -> jdatetime.date:
     if isinstance(value, dt.datetime | dt.date):
         return jdatetime.date.fromgregorian(date=value if not isinstance(value, dt.datetime) else value.date())
     raise TypeError(f"cannot use {value!r} as today")
+
+
+def verify_base_for(public_base: str, verify_base: str | None = None) -> str:
+    """The base of certificates' verify links: given, TAMIN_SIM_VERIFY_BASE, or the bot's own address.
+
+    Mounted in the bot (public base ``<bot>/sim``) the links go to the bot's page ``<bot>/verify/...``;
+    served alone, to the simulator's own JSON check.
+    """
+    chosen = verify_base or os.environ.get("TAMIN_SIM_VERIFY_BASE") or (
+        public_base[: -len("/sim")] if public_base.endswith("/sim") else public_base)
+    return chosen.rstrip("/")
 
 
 _parsed: dict[tuple[str, float], Facts] = {}
@@ -93,11 +105,13 @@ class World:
     """The organization's records as the simulator serves them."""
 
     def __init__(self, personas_path: Path | None = None, extra_path: Path | None = None, *,
-                 today: Today = jdatetime.date.today, public_base: str = "http://127.0.0.1:8080/sim") -> None:
+                 today: Today = jdatetime.date.today, public_base: str = "http://127.0.0.1:8080/sim",
+                 verify_base: str | None = None) -> None:
         self.personas_path = personas_path or data_dir() / "personas.yml"
         self.extra_path = extra_path if extra_path is not None else data_dir() / "simulator" / "extra.yml"
         self.today = today
         self.public_base = public_base.rstrip("/")
+        self.verify_base = verify_base_for(self.public_base, verify_base)
         self.reset()
 
     # --- loading -----------------------------------------------------------------------------------
@@ -262,6 +276,10 @@ class World:
     def url(self, path: str) -> str:
         """A public URL of the simulator."""
         return f"{self.public_base}{path}"
+
+    def verify_url(self, code: str) -> str:
+        """Where a partner organization checks a certificate: the bot's public page when it is known."""
+        return f"{self.verify_base}/verify/{code}"
 
     def new_payment(self, purpose: str, amount: int, target: Facts) -> Payment:
         """A pending payment order with its gateway link."""

@@ -125,7 +125,7 @@ def issue_certificate(world: World, kind: str, facts: Facts, summary: str, data:
     world.emit("certificate_issued", national_code=facts["national_code"], kind=kind, code=code)
     return Certificate(verification_code=code, kind=kind, national_code=facts["national_code"],
                        issued_on=issued_on, pdf_url=world.url(f"/v1/certificates/{code}.pdf"),
-                       verify_url=world.url(f"/verify/{code}"))
+                       verify_url=world.verify_url(code))
 
 
 @router.post("/v1/persons/{national_code}/pension/certificate")
