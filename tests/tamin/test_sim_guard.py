@@ -75,3 +75,19 @@ def test_the_default_limit_is_generous_and_configurable(monkeypatch: pytest.Monk
     monkeypatch.setenv("TAMIN_SIM_CHECKS_PER_MINUTE", "7")
     assert create_app().state.checks.per_minute == 7
     assert create_app(checks_per_minute=0).state.checks.per_minute == 0  # 0: no limit
+
+
+def test_mounted_in_the_bot_the_switches_are_guarded_too() -> None:
+    """The embedded default mounts the simulator at /sim: the guard must see through the mount."""
+    from bot.app import create_app as create_bot
+    from bot.settings import Settings
+    from tests.support.servers import ServerThread, free_port
+
+    port = free_port()
+    settings = Settings(tamin_backend_url=None, public_base_url=f"http://127.0.0.1:{port}", kavenegar_api_key=None,
+                        telegram_bot_token=None, bale_bot_token=None, redis_url=None, modules="")
+    with ServerThread(create_bot(settings), port) as server:
+        public = httpx.post(f"{server.url}/sim/_sim/faults", json={"mode": "fail"}, headers=PUBLIC, timeout=20)
+        assert public.status_code == 403, public.text
+        assert httpx.get(f"{server.url}/sim/v1/persons/{NC['pensioner-retired']}", timeout=20).status_code == 200
+        assert httpx.post(f"{server.url}/sim/_sim/faults", json={"mode": "ok"}, timeout=20).status_code == 200

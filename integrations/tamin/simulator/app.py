@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from integrations.tamin.simulator.errors import SimError
 from integrations.tamin.simulator.faults import Faults
-from integrations.tamin.simulator.limits import PerKeyLimit, control_allowed
+from integrations.tamin.simulator.limits import PerKeyLimit, control_allowed, local_path
 from integrations.tamin.simulator.routes import banking, benefits, coverage, employers, people, public, sim
 from integrations.tamin.simulator.world import World, today_source
 
@@ -42,7 +42,7 @@ def create_app(personas_path: str | Path | None = None, *, now: Any = None,
 
     @app.middleware("http")
     async def guard_controls(request: Request, call_next: Any) -> Response:
-        if request.url.path.startswith("/_sim") and not control_allowed(request, sim_token):
+        if local_path(request).startswith("/_sim") and not control_allowed(request, sim_token):
             error = SimError("forbidden", "not_loopback", "the simulator's controls answer only this machine")
             return JSONResponse(error.body(), status_code=403)
         return await call_next(request)
@@ -50,7 +50,7 @@ def create_app(personas_path: str | Path | None = None, *, now: Any = None,
     @app.middleware("http")
     async def inject_faults(request: Request, call_next: Any) -> Response:
         faults: Faults = request.app.state.faults
-        verdict = faults.judge(request.url.path)
+        verdict = faults.judge(local_path(request))
         await faults.wait(verdict.delay)
         if verdict.status is not None:
             kind = "busy" if verdict.status == 503 else "down"

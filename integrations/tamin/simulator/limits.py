@@ -26,6 +26,12 @@ def is_loopback(host: str | None) -> bool:
         return host in ("localhost", "testclient")
 
 
+def local_path(request: Request) -> str:
+    """The path inside this app, also when it is mounted (at the bot's /sim, the scope keeps the full path)."""
+    path, root = request.scope.get("path", ""), request.scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
 def control_allowed(request: Request, token: str | None = None) -> bool:
     """`/_sim/*` answers loopback clients, and anyone who sends TAMIN_SIM_TOKEN."""
     expected = token if token is not None else os.environ.get("TAMIN_SIM_TOKEN", "")
