@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from basics.masking import mask_text, mask_value
 from integrations.tamin.breaker import CircuitBreaker, CircuitOpen
 from integrations.tamin.errors import Busy, Down, NotFound, TaminError, error_for
 from integrations.tamin.models import (
@@ -25,6 +26,7 @@ from integrations.tamin.models import (
     EventPage,
     FractionalContract,
     FractionalMonths,
+    IbanOwnership,
     IdentityMatch,
     InsuranceRelationship,
     LedgerEntry,
@@ -56,19 +58,22 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def mask(value: str) -> str:
-    """Mask personal data (national code, mobile) for logs."""
-    return value[:3] + "…" + value[-2:] if len(value) > 5 else "…"
-
-
 class TaminClient:
     """The bot's door to the organization's back-end (or its simulator)."""
 
     def __init__(self, base_url: str, *, timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None,
                  retries: int = 2, breaker: CircuitBreaker | None = None,
-                 backoff: float = 0.2, backoff_max: float = 2.0) -> None:
+                 backoff: float = 0.2, backoff_max: float = 2.0, deadline: float | None = None,
+                 verify_base: str | None = None) -> None:
+        """``timeout`` bounds each attempt (on any transport, in-process ones too); ``deadline`` the whole call.
+
+        ``verify_base`` (the bot's public address) makes certificates' verify links point at the bot's
+        own ``/verify/{code}`` page whatever the back-end says.
+        """
         self.base_url = base_url.rstrip("/")
+        self.verify_base = verify_base.rstrip("/") if verify_base else None
         self.timeout = timeout
+        self.deadline = deadline if deadline is not None else timeout * (1 + retries) + backoff_max * retries
         self.retries = retries
         self.breaker = breaker or CircuitBreaker()
         self.backoff = backoff
@@ -91,14 +96,14 @@ class TaminClient:
 
     async def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
                     actor: str | None = None, idempotency_key: str | None = None,
-                    raw: bool = False) -> Any:
-        """One logical call: breaker, retries for safe or keyed calls, typed errors."""
+                    raw: bool = False, safe: bool = False) -> Any:
+        """One logical call: breaker, retries for safe or keyed calls, a deadline, typed errors."""
         headers: dict[str, str] = {}
         if actor is not None:
             headers["X-Actor"] = actor
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
-        retryable = method == "GET" or idempotency_key is not None
+        retryable = method == "GET" or safe or idempotency_key is not None
         attempts = 1 + (self.retries if retryable else 0)
         try:
             trial = self.breaker.before_call()
@@ -106,17 +111,30 @@ class TaminClient:
             raise Down(reason="circuit_open", message=f"circuit open, {method} {path} not sent") from None
         try:
             last: TaminError | None = None
+            loop = asyncio.get_running_loop()
+            ends = loop.time() + self.deadline
+            tried = 0
             for attempt in range(attempts):
                 if attempt:
-                    await asyncio.sleep(self._delay(attempt))
+                    pause = self._delay(attempt)
+                    if loop.time() + pause >= ends:
+                        break
+                    await asyncio.sleep(pause)
+                budget = min(self.timeout, ends - loop.time())
+                tried += 1
                 try:
-                    response = await self._http.request(method, path, json=json, params=params, headers=headers)
-                except httpx.TimeoutException:
-                    last = Down(reason="timeout", message=f"{method} {path} timed out after {self.timeout}s")
+                    # httpx's own timeouts do not reach an in-process (ASGI) transport: bound every attempt here.
+                    async with asyncio.timeout(budget):
+                        response = await self._http.request(method, path, json=json, params=params, headers=headers)
+                except (httpx.TimeoutException, TimeoutError):
+                    last = Down(reason="timeout", message=f"{method} {self._log_path(path)} timed out after {budget:.1f}s")
                     continue
                 except httpx.TransportError as exc:
-                    last = Down(reason="unreachable", message=f"{method} {path}: {exc!r}")
+                    last = Down(reason="unreachable", message=mask_text(f"{method} {path}: {exc!r}"))
                     continue
+                if response.status_code == 429:  # this caller is throttled; the back-end itself is healthy
+                    self.breaker.record_success()
+                    raise self._error(response)
                 if response.status_code < 400:
                     self.breaker.record_success()
                     return response.content if raw else response.json()
@@ -127,7 +145,8 @@ class TaminClient:
                 self.breaker.record_success()  # the back-end answered: it is healthy
                 raise error
             assert last is not None
-            log.warning("tamin %s %s failed after %d attempt(s): %s", method, self._log_path(path), attempts, last)
+            log.warning("tamin %s %s failed after %d attempt(s): %s", method, self._log_path(path), tried,
+                        mask_text(str(last)))
             self.breaker.record_failure()
             raise last
         finally:
@@ -141,7 +160,7 @@ class TaminClient:
 
     @staticmethod
     def _log_path(path: str) -> str:
-        return "/".join(mask(p) if p.isdigit() and len(p) >= 10 else p for p in path.split("/"))
+        return "/".join(mask_value(p) if p.isdigit() and len(p) >= 10 else p for p in path.split("/"))
 
     @staticmethod
     def _error(response: httpx.Response) -> TaminError:
@@ -174,6 +193,11 @@ class TaminClient:
         body = {"national_code": national_code, "mobile": mobile}
         return IdentityMatch.model_validate(await self._call("POST", "/v1/identity/match", json=body)).match
 
+    async def iban_owner(self, national_code: str, iban: str) -> IbanOwnership:
+        """Whether the banks hold a Sheba account under this national code (InvalidInput bad_sheba)."""
+        body = {"national_code": national_code, "iban": iban}
+        return IbanOwnership.model_validate(await self._call("POST", "/v1/banking/iban-owner", json=body, safe=True))
+
     async def person(self, national_code: str) -> Person:
         """The organization's record of a person (NotFound no_record when there is none)."""
         return await self._get(Person, f"/v1/persons/{national_code}")
@@ -194,8 +218,8 @@ class TaminClient:
 
     async def pension_certificate(self, national_code: str, idempotency_key: str) -> Certificate:
         """Issue a pension-status certificate (NotEligible pension_not_active)."""
-        return await self._post(Certificate, f"/v1/persons/{national_code}/pension/certificate",
-                                idempotency_key=idempotency_key)
+        return self._public(await self._post(Certificate, f"/v1/persons/{national_code}/pension/certificate",
+                                             idempotency_key=idempotency_key))
 
     async def insurance_relationship(self, national_code: str) -> InsuranceRelationship:
         """The insurance relationship (NotFound no_insurance_record)."""
@@ -203,8 +227,14 @@ class TaminClient:
 
     async def insurance_certificate(self, national_code: str, idempotency_key: str) -> Certificate:
         """Issue an insurance-relationship certificate."""
-        return await self._post(Certificate, f"/v1/persons/{national_code}/insurance/certificate",
-                                idempotency_key=idempotency_key)
+        return self._public(await self._post(Certificate, f"/v1/persons/{national_code}/insurance/certificate",
+                                             idempotency_key=idempotency_key))
+
+    def _public(self, cert: Certificate) -> Certificate:
+        """The certificate with its verify link on the bot's public address, when that is known."""
+        if not self.verify_base:
+            return cert
+        return cert.model_copy(update={"verify_url": f"{self.verify_base}/verify/{cert.verification_code}"})
 
     async def verify_certificate(self, code: str) -> CertificateCheck:
         """What a verification code proves (valid False for unknown codes)."""
@@ -242,7 +272,7 @@ class TaminClient:
 
     async def sick_pay_claim(self, national_code: str, leave_from: str, leave_to: str, test_date: str,
                              test_ref: str, sheba: str, idempotency_key: str) -> SickPayClaim:
-        """Register a sick-pay claim (InvalidInput bad_sheba for a bad Sheba)."""
+        """Register a sick-pay claim (InvalidInput bad_sheba; NotEligible iban_not_owned for another's account)."""
         body = {"leave_from": leave_from, "leave_to": leave_to, "test_date": test_date,
                 "test_ref": test_ref, "sheba": sheba}
         return await self._post(SickPayClaim, f"/v1/persons/{national_code}/sick-pay/claims",

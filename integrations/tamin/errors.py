@@ -1,13 +1,8 @@
-"""Typed failures of the back-end, each pointing to a Persian sentence in data/texts/backend.fa.yml."""
+"""Typed failures of the back-end: a kind, a stable reason code and details; the bot words them."""
 
 from __future__ import annotations
 
-import functools
-import os
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 KIND_STATUS: dict[str, int] = {
     "not_found": 404,
@@ -20,24 +15,8 @@ KIND_STATUS: dict[str, int] = {
 }
 
 
-def texts_path() -> Path:
-    """Where backend.fa.yml lives (TAMIN_DATA_DIR or <repo>/data)."""
-    base = os.environ.get("TAMIN_DATA_DIR") or str(Path(__file__).resolve().parents[2] / "data")
-    return Path(base) / "texts" / "backend.fa.yml"
-
-
-@functools.cache
-def known_keys() -> frozenset[str]:
-    """The message keys present in backend.fa.yml (empty if the file is missing)."""
-    try:
-        data = yaml.safe_load(texts_path().read_text(encoding="utf-8")) or {}
-    except OSError:
-        return frozenset()
-    return frozenset(k for k, v in data.items() if isinstance(v, str))
-
-
 class TaminError(Exception):
-    """A failure of a back-end call: a kind, a stable reason code and details to fill the sentence."""
+    """A failure of a back-end call: a kind, a stable reason code and details (data, never wording)."""
 
     kind: str = "down"
 
@@ -51,18 +30,18 @@ class TaminError(Exception):
 
     @property
     def kind_key(self) -> str:
-        """The generic sentence for this kind of failure."""
+        """The catalog key conventionally naming this kind's general sentence (nothing is read here)."""
         return f"backend.error.{self.kind}"
 
     @property
     def reason_key(self) -> str:
-        """The specific sentence for the reason (may be absent from the texts)."""
+        """The catalog key conventionally naming this reason's sentence (the catalog may lack it)."""
         return f"backend.reason.{self.reason}"
 
     @property
     def message_key(self) -> str:
-        """The most specific sentence key present in backend.fa.yml."""
-        return self.reason_key if self.reason_key in known_keys() else self.kind_key
+        """The most specific key (the reason's); the bot falls back to ``kind_key`` when its catalog lacks it."""
+        return self.reason_key
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(kind={self.kind!r}, reason={self.reason!r}, details={self.details!r})"

@@ -35,6 +35,13 @@ class IdentityMatch(Model):
     match: bool
 
 
+class IbanOwnership(Model):
+    """The banks' answer to «is this Sheba account held under this national code»."""
+
+    iban_masked: str
+    owned: bool
+
+
 class Person(Model):
     """A person the organization has a record of."""
 

@@ -57,7 +57,7 @@ def test_pension_status_from_hello_to_the_answer_with_mistakes_on_the_way(redis_
     assert "گواهی" in cert
     msg = next(m for m in chat.last if m.get("document"))
     code = msg["document"]["url"].rsplit("/", 1)[-1].removesuffix(".pdf")
-    verified = chat.http.get(f"{base}/verify/{code}").json()
+    verified = chat.http.get(f"{base}/verify/{code}", headers={"Accept": "application/json"}).json()
     assert verified["valid"] is True
 
     import redis

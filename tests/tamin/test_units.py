@@ -109,7 +109,15 @@ def test_every_kind_has_a_sentence_and_keys_use_the_stem() -> None:
     assert all(key.startswith("backend.") for key in TEXTS)
     for kind in errors.KIND_STATUS:
         assert f"backend.error.{kind}" in TEXTS
-        assert errors.error_for(kind, "nothing_known").message_key == f"backend.error.{kind}"
+        unknown = errors.error_for(kind, "nothing_known")
+        assert unknown.kind_key == f"backend.error.{kind}" and unknown.message_key == "backend.reason.nothing_known"
+
+
+def test_integrations_read_no_bot_texts() -> None:
+    """The back-end returns data and codes; the bot's catalog (data/texts) is the bot's to read."""
+    for path in (ROOT / "integrations").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert '"texts"' not in source and "texts/" not in source and "import bot" not in source, path
 
 
 def test_placeholders_are_filled_from_details() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import statistics
-import time
 import unicodedata
 from pathlib import Path
 
@@ -36,6 +34,7 @@ INSURANCE = {
     "last_name": "کریمی",
     "national_code": "1234567890",
     "insured_now": True,
+    "insurance_kind": "compulsory",
     "workshop_name": "شرکت صنایع غذایی نمونه پارس",
     "workshop_code": "5551234",
     "insured_since": "1398-01-15",
@@ -138,6 +137,7 @@ def test_insurance_certificate() -> None:
         "زهرا کریمی",
         "کد ملی ۱۲۳۴۵۶۷۸۹۰",
         "بیمه‌شده است",
+        "نوع بیمه اجباری",
         "شرکت صنایع غذایی نمونه پارس",
         "کد کارگاه ۵۵۵۱۲۳۴",
         "۱۳۹۸/۰۱/۱۵",
@@ -212,9 +212,9 @@ def test_long_values_wrap_inside_the_page() -> None:
 
 
 def test_wording_comes_from_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    texts = (REPO / "data" / "texts" / "certificate.fa.yml").read_text(encoding="utf-8")
-    (tmp_path / "texts").mkdir()
-    (tmp_path / "texts" / "certificate.fa.yml").write_text(
+    texts = (REPO / "data" / "simulator" / "certificate.fa.yml").read_text(encoding="utf-8")
+    (tmp_path / "simulator").mkdir()
+    (tmp_path / "simulator" / "certificate.fa.yml").write_text(
         texts.replace("گواهی وضعیت دریافت مستمری", "گواهی آزمایشی مستمری"), encoding="utf-8"
     )
     monkeypatch.setenv("TAMIN_DATA_DIR", str(tmp_path))
@@ -257,11 +257,16 @@ def test_bad_input_is_refused(kind: str, data: dict) -> None:
         render_certificate(kind, data)
 
 
-def test_fast_after_the_first() -> None:
-    render_certificate("pension", PENSION)
-    timings = []
-    for data, kind in ((PENSION, "pension"), (INSURANCE, "insurance")) * 4:
-        start = time.perf_counter()
-        render_certificate(kind, data)
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.100, timings
+def test_the_insurance_kind_shown_in_chat_is_printed() -> None:
+    """17.9: the insurance PDF says what kind of insurance it is, as the chat does."""
+    for kind, word in (("voluntary", "اختیاری"), ("self_employed", "مشاغل آزاد")):
+        _, _, text = _render("insurance", dict(INSURANCE, insurance_kind=kind), f"certificate_insurance_{kind}")
+        _assert_has(text, "نوع بیمه", word)
+    with pytest.raises(CertificateError):
+        render_certificate("insurance", dict(INSURANCE, insurance_kind="made_up"))
+
+
+def test_labels_are_the_back_ends_not_the_bots() -> None:
+    """14.6: the PDF's words live in data/simulator/, read by integrations code, not the bot's catalog."""
+    assert not (REPO / "data" / "texts" / "certificate.fa.yml").exists()
+    assert (REPO / "data" / "simulator" / "certificate.fa.yml").exists()

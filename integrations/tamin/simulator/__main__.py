@@ -17,9 +17,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--personas", default=None, help="personas.yml (default: $TAMIN_DATA_DIR/personas.yml)")
     parser.add_argument("--today", default=None, help="fix 'today' (Jalali YYYY-MM-DD)")
     parser.add_argument("--public-base", default=None, help="base of payment and certificate links")
+    parser.add_argument("--verify-base", default=None,
+                        help="the bot's public address, where certificates' verify links point")
     args = parser.parse_args(argv)
     public_base = args.public_base or f"http://{args.host}:{args.port}"
-    app = create_app(args.personas, now=args.today, public_base=public_base)
+    app = create_app(args.personas, now=args.today, public_base=public_base, verify_base=args.verify_base)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 
 

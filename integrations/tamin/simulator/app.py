@@ -12,28 +12,45 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from integrations.tamin.simulator.errors import SimError
 from integrations.tamin.simulator.faults import Faults
-from integrations.tamin.simulator.routes import benefits, coverage, employers, people, public, sim
+from integrations.tamin.simulator.limits import PerKeyLimit, control_allowed, local_path
+from integrations.tamin.simulator.routes import banking, benefits, coverage, employers, people, public, sim
 from integrations.tamin.simulator.world import World, today_source
 
 CONTRACT = Path(__file__).resolve().parents[1] / "openapi.yaml"
 
 
 def create_app(personas_path: str | Path | None = None, *, now: Any = None,
-               public_base: str = "http://127.0.0.1:8080/sim", extra_path: str | Path | None = None) -> FastAPI:
-    """An app serving the contract from personas.yml (+ extra.yml); `now` fixes 'today' for tests."""
+               public_base: str = "http://127.0.0.1:8080/sim", extra_path: str | Path | None = None,
+               checks_per_minute: int | None = None, sim_token: str | None = None,
+               verify_base: str | None = None) -> FastAPI:
+    """An app serving the contract from personas.yml (+ extra.yml); `now` fixes 'today' for tests.
+
+    `checks_per_minute` limits identity and IBAN-owner checks per national code (default
+    TAMIN_SIM_CHECKS_PER_MINUTE or 120; 0: no limit); `sim_token` (default TAMIN_SIM_TOKEN) opens
+    `/_sim/*` to a non-loopback client that sends it in X-Sim-Token; `verify_base` is where
+    certificates' verify links point (default: the bot's address when mounted at `<bot>/sim`).
+    """
     app = FastAPI(title="Tamin back-end simulator", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.world = World(Path(personas_path) if personas_path else None,
                             Path(extra_path) if extra_path else None,
-                            today=today_source(now), public_base=public_base)
+                            today=today_source(now), public_base=public_base, verify_base=verify_base)
     app.state.faults = Faults()
-    for module in (people, benefits, coverage, employers, public, sim):
+    app.state.checks = PerKeyLimit(checks_per_minute)
+    for module in (people, banking, benefits, coverage, employers, public, sim):
         app.include_router(module.router)
     install_handlers(app)
 
     @app.middleware("http")
+    async def guard_controls(request: Request, call_next: Any) -> Response:
+        if local_path(request).startswith("/_sim") and not control_allowed(request, sim_token):
+            error = SimError("forbidden", "not_loopback", "the simulator's controls answer only this machine")
+            return JSONResponse(error.body(), status_code=403)
+        return await call_next(request)
+
+    @app.middleware("http")
     async def inject_faults(request: Request, call_next: Any) -> Response:
         faults: Faults = request.app.state.faults
-        verdict = faults.judge(request.url.path)
+        verdict = faults.judge(local_path(request))
         await faults.wait(verdict.delay)
         if verdict.status is not None:
             kind = "busy" if verdict.status == 503 else "down"
@@ -58,7 +75,9 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SimError)
     async def sim_error(_: Request, exc: SimError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        retry = exc.details.get("retry_after") if exc.status == 429 else None
+        return JSONResponse(exc.body(), status_code=exc.status,
+                            headers={"Retry-After": str(retry)} if retry else None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

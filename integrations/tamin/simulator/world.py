@@ -15,6 +15,7 @@ import jdatetime
 import yaml
 
 from integrations.tamin.models import Event, Objection, Payment
+from integrations.tamin.paths import data_dir
 from integrations.tamin.simulator import calendar as cal
 from integrations.tamin.simulator import rules
 from integrations.tamin.simulator.errors import forbidden, invalid, not_found
@@ -22,11 +23,6 @@ from integrations.tamin.simulator.idempotency import IdempotencyStore
 
 Today = Callable[[], jdatetime.date]
 Facts = dict[str, Any]
-
-
-def data_dir() -> Path:
-    """TAMIN_DATA_DIR or <repo>/data."""
-    return Path(os.environ.get("TAMIN_DATA_DIR") or Path(__file__).resolve().parents[3] / "data")
 
 
 def today_source(now: Any = None) -> Today:
@@ -49,6 +45,17 @@ def _as_date(value: Any) -> jdatetime.date:
     if isinstance(value, dt.datetime | dt.date):
         return jdatetime.date.fromgregorian(date=value if not isinstance(value, dt.datetime) else value.date())
     raise TypeError(f"cannot use {value!r} as today")
+
+
+def verify_base_for(public_base: str, verify_base: str | None = None) -> str:
+    """The base of certificates' verify links: given, TAMIN_SIM_VERIFY_BASE, or the bot's own address.
+
+    Mounted in the bot (public base ``<bot>/sim``) the links go to the bot's page ``<bot>/verify/...``;
+    served alone, to the simulator's own JSON check.
+    """
+    chosen = verify_base or os.environ.get("TAMIN_SIM_VERIFY_BASE") or (
+        public_base[: -len("/sim")] if public_base.endswith("/sim") else public_base)
+    return chosen.rstrip("/")
 
 
 _parsed: dict[tuple[str, float], Facts] = {}
@@ -98,11 +105,13 @@ class World:
     """The organization's records as the simulator serves them."""
 
     def __init__(self, personas_path: Path | None = None, extra_path: Path | None = None, *,
-                 today: Today = jdatetime.date.today, public_base: str = "http://127.0.0.1:8080/sim") -> None:
+                 today: Today = jdatetime.date.today, public_base: str = "http://127.0.0.1:8080/sim",
+                 verify_base: str | None = None) -> None:
         self.personas_path = personas_path or data_dir() / "personas.yml"
         self.extra_path = extra_path if extra_path is not None else data_dir() / "simulator" / "extra.yml"
         self.today = today
         self.public_base = public_base.rstrip("/")
+        self.verify_base = verify_base_for(self.public_base, verify_base)
         self.reset()
 
     # --- loading -----------------------------------------------------------------------------------
@@ -121,6 +130,9 @@ class World:
         self.workshops: dict[str, Facts] = copy.deepcopy({str(k): v for k, v in base.get("workshops", {}).items()})
         self.workshops.update(copy.deepcopy({str(k): v for k, v in extra.get("workshops", {}).items()}))
         self.contracts: dict[str, Facts] = copy.deepcopy({str(k): v for k, v in base.get("contracts", {}).items()})
+        self.iban_owners: dict[str, str] = {rules.normalize_sheba(str(iban)): str(code)
+                                            for code, ibans in (extra.get("bank_accounts") or {}).items()
+                                            for iban in ibans}
         self.state = State()
 
     @staticmethod
@@ -155,6 +167,10 @@ class World:
         if person is None or person.get("not_in_records") or "mobile" not in person:
             raise not_found("no_record", "the organization has no record of this person")
         return person
+
+    def iban_owner(self, iban: str) -> str | None:
+        """The national code an account is held under, as the banks' Sheba inquiry answers (None: unknown)."""
+        return self.iban_owners.get(rules.normalize_sheba(iban))
 
     def name_of(self, key_or_code: str | None) -> str:
         """A person's full name by persona key or national code."""
@@ -260,6 +276,10 @@ class World:
     def url(self, path: str) -> str:
         """A public URL of the simulator."""
         return f"{self.public_base}{path}"
+
+    def verify_url(self, code: str) -> str:
+        """Where a partner organization checks a certificate: the bot's public page when it is known."""
+        return f"{self.verify_base}/verify/{code}"
 
     def new_payment(self, purpose: str, amount: int, target: Facts) -> Payment:
         """A pending payment order with its gateway link."""

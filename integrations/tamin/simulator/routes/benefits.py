@@ -9,6 +9,7 @@ from integrations.tamin.models import MilitaryEligibility, MilitaryRequest, Sick
 from integrations.tamin.simulator import calendar as cal
 from integrations.tamin.simulator import rules
 from integrations.tamin.simulator.errors import invalid, not_eligible, not_found
+from integrations.tamin.simulator.routes import banking
 from integrations.tamin.simulator.routes.deps import IdemKey, NationalCode, idempotent, jalali, world_of
 from integrations.tamin.simulator.world import Facts, World
 
@@ -135,13 +136,11 @@ async def sick_pay_claim(national_code: NationalCode, body: SickPayBody, idempot
                                        cal.parse(leave["leave_to"]))
         if not check.ok:
             raise invalid(check.reason or "invalid", **check.details)
-        if not rules.sheba_valid(body.sheba):
-            raise invalid("bad_sheba", "the Sheba number fails its check digits")
-        sheba = rules.normalize_sheba(body.sheba)
+        sheba = banking.require_owned(world, national_code, body.sheba)
         with_dependents = bool(facts.get("dependents")) or facts.get("marital_status") == "married"
         amounts = rules.sick_pay_amounts(cal.days_between(start, end), world.daily_wage(facts), with_dependents)
         claim = SickPayClaim(tracking_number=world.number("SP"), national_code=national_code,
-                             leave_from=cal.fmt(start), leave_to=cal.fmt(end), sheba_masked=sheba[:4] + "…" + sheba[-4:],
+                             leave_from=cal.fmt(start), leave_to=cal.fmt(end), sheba_masked=banking.masked(sheba),
                              filed_on=cal.fmt(world.today()), **amounts)
         world.state.sick_claims.setdefault(national_code, []).append(claim.model_dump())
         return claim

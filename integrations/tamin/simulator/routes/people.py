@@ -8,6 +8,7 @@ import time
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
+from basics.digits import to_persian
 from integrations.tamin.models import (
     Certificate,
     IdentityMatch,
@@ -28,7 +29,6 @@ OTP_SECONDS = 120
 OTP_ATTEMPTS = 5
 HISTORY_MONTHS = 6
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 class IdentityBody(BaseModel):
@@ -49,6 +49,7 @@ async def identity_match(body: IdentityBody, request: Request) -> IdentityMatch:
     """Shahkar-like ownership check of a mobile."""
     world = world_of(request)
     world.check_code(body.national_code)
+    request.app.state.checks.hit(body.national_code)
     entry = world.known(body.national_code)
     return IdentityMatch(match=bool(entry and entry.get("mobile") == body.mobile))
 
@@ -124,7 +125,7 @@ def issue_certificate(world: World, kind: str, facts: Facts, summary: str, data:
     world.emit("certificate_issued", national_code=facts["national_code"], kind=kind, code=code)
     return Certificate(verification_code=code, kind=kind, national_code=facts["national_code"],
                        issued_on=issued_on, pdf_url=world.url(f"/v1/certificates/{code}.pdf"),
-                       verify_url=world.url(f"/verify/{code}"))
+                       verify_url=world.verify_url(code))
 
 
 @router.post("/v1/persons/{national_code}/pension/certificate")
@@ -140,8 +141,8 @@ async def pension_certificate(national_code: NationalCode, idempotency_key: Idem
         summary = texts.get("certificate_summaries", {}).get("pension", "{kind}").format(
             kind=texts.get("pension_kinds", {}).get(p.kind, p.kind),
             status=texts.get("pension_states", {}).get(p.status, p.status),
-            pension_number=p.pension_number).translate(FA_DIGITS)
-        return issue_certificate(world, "pension", world.record(national_code), summary, p.model_dump())
+            pension_number=p.pension_number)
+        return issue_certificate(world, "pension", world.record(national_code), to_persian(summary), p.model_dump())
 
     return idempotent(request, idempotency_key, None, make)
 
@@ -179,7 +180,8 @@ async def insurance_certificate(national_code: NationalCode, idempotency_key: Id
         texts = world.extra
         state = texts.get("insurance_states", {}).get("insured" if rel.insured_now else "not_insured", "")
         summary = texts.get("certificate_summaries", {}).get("insurance", "{state}").format(
-            state=state, days=rel.contribution_days).translate(FA_DIGITS)
-        return issue_certificate(world, "insurance", world.record(national_code), summary, rel.model_dump())
+            state=state, days=rel.contribution_days)
+        return issue_certificate(world, "insurance", world.record(national_code), to_persian(summary),
+                                 rel.model_dump())
 
     return idempotent(request, idempotency_key, None, make)

@@ -40,7 +40,7 @@ async def certificate_pdf_route(request: Request, code: str = Path(pattern=CERT)
     data = {**cert["data"], "verification_code": code, "issued_on": cert["issued_on"],
             "holder": cert["holder"], "summary": cert["summary"], "first_name": person.get("first_name"),
             "last_name": person.get("last_name"), "last_payment_date": payments[0].get("date"),
-            "last_payment_amount": payments[0].get("amount"), "verify_url": world.url(f"/verify/{code}")}
+            "last_payment_amount": payments[0].get("amount"), "verify_url": world.verify_url(code)}
     return Response(certificate_pdf(cert["kind"], data), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{code}.pdf"'})
 

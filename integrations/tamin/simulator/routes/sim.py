@@ -34,8 +34,9 @@ async def set_faults(spec: FaultSpec, request: Request) -> FaultSpec:
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, bool]:
-    """Reload the fixtures, forget everything created, clear faults."""
+    """Reload the fixtures, forget everything created, clear faults and check counts."""
     request.app.state.faults.clear()
+    request.app.state.checks.reset()
     world_of(request).reset()
     return {"ok": True}
 
