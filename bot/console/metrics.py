@@ -92,14 +92,14 @@ async def report(db: Database, days: int) -> Report:
 
 def text_width(text: str, size: float) -> float:
     """A generous estimate of how wide ``text`` is drawn at ``size`` px (no font metrics on the server)."""
-    return len(text) * size * 0.62
+    return len(text) * size * 0.56
 
 
 def fit(text: str, width: float, size: float) -> str:
     """``text`` shortened with «…» to fit ``width`` px at ``size`` px."""
     if text_width(text, size) <= width:
         return text
-    keep = max(1, int(width / (size * 0.62)) - 1)
+    keep = max(1, int(width / (size * 0.56)) - 1)
     return text[:keep].rstrip() + "…"
 
 
@@ -181,8 +181,8 @@ def bars(items: list[tuple[str, int]], title: str, color: str = "#b4532a", empty
         bar_y = y + (row_h - 34) + 4
         tip = f"<title>{escape(label.replace(chr(10), ' — '))}</title>"
         if head:
-            body.append(f'<text x="{width - 4}" y="{y + 12}" font-size="11" text-anchor="start" fill="#5a6b78">'
-                        f'{tip}{escape(fit(head, label_w - 12, 11))}</text>')
+            body.append(f'<text x="{width - 4}" y="{y + 12}" font-size="12" text-anchor="start" fill="#5a6b78">'
+                        f'{tip}{escape(fit(head, label_w - 12, 12))}</text>')
         body.append(f'<text x="{width - 4}" y="{bar_y + 15}" font-size="14" text-anchor="start" fill="#1d2b36">'
                     f'{tip}{escape(fit(main, label_w - 12, 14))}</text>')
         body.append(f'<rect x="{right - w:.1f}" y="{bar_y}" width="{w:.1f}" height="22" rx="3" fill="{color}"/>')

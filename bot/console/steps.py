@@ -7,7 +7,7 @@ import re
 
 from bot.engine.catalog import has, t, texts
 
-MAX_CHARS = 46
+MAX_CHARS = 42
 _PAREN = re.compile(r"\([^()]*\)|«[^«»]*\{[^«»]*»")
 _CLAUSE = re.compile(r"[^.؟?:!\n،]+[.؟?:!،]?")
 _PLEASE = re.compile(r"^(لطفاً|لطفا)\s+")

@@ -39,7 +39,7 @@ async def supervisor_page(request: Request, days: int = 7, who: Who = Depends(su
     legend.update(started=t("console.metrics.started"), empty=t("console.metrics.empty"), of=t("console.metrics.of"))
     chart = metrics.service_chart(rep, titles, t("console.metrics.chart_title"), legend)
     drop_chart = metrics.bars(drop_items(rep, titles, request.app.state.engine.flows), t("console.metrics.drops_title"),
-                              empty=t("console.metrics.empty"), width=760, label_w=400)
+                              empty=t("console.metrics.empty"), width=700, label_w=340)
     hand_chart = metrics.bars([(t(f"console.handoff_reason.{r}") if r in ("asked", "failed_twice") else r, n)
                                for r, n in rep.handoffs.most_common()], t("console.metrics.handoffs_title"),
                               color="#7a4fa3", empty=t("console.metrics.empty"))
