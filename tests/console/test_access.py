@@ -147,9 +147,14 @@ def test_every_view_of_a_call_is_audited_a_supervisors_too(console, other_agent)
     assert r.status_code == 200
     rows = views(SUPERVISOR[0])
     assert len(rows) == n_sup + 1 and rows[-1][1] == f"nc:{nc}" and "نظارت" in rows[-1][2]
-    # another agent cannot open it at all
-    other, _ = sign_in(console.url, *other_agent[:2])
+    # another agent cannot open it at all, nor send its result anywhere
+    other, other_csrf = sign_in(console.url, *other_agent[:2])
     assert other.get(f"/console/calls/{call_id}").status_code == 404
+    assert other.post(f"/console/calls/{call_id}/sms", data={"csrf": other_csrf}).status_code == 404
+    # the agent sends the result to the caller's verified mobile: audited too
+    r = agent.post(f"/console/calls/{call_id}/sms", data={"csrf": csrf})
+    assert "notice=smssent" in r.headers["location"]
+    assert _audit(console, AGENT[0])[-1][:2] == ("call_sms", f"nc:{nc}")
     # reading the audit log is itself audited
     sup.get("/console/audit", params={"q": "nc:"})
     assert _audit(console, SUPERVISOR[0])[-1][:2] == ("view_audit", "q:nc:")

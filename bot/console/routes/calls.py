@@ -112,6 +112,7 @@ async def call_sms(request: Request, who: Who = Depends(staff), call: Call = Dep
         parts = await calls.send_sms(request.app, who, call.id)
     except calls.CallError as err:
         return back(f"/console/calls/{call.id}?error={_err(err)}")
+    await audit(request, who, "call_sms", f"nc:{call.national_code}", f"{call.reason} · {call.id} · {parts}")
     return back(f"/console/calls/{call.id}?notice=smssent&parts={parts}")
 
 

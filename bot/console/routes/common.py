@@ -21,7 +21,7 @@ from bot.console import auth
 from bot.console.auth import COOKIE, Who
 from bot.console.guide import default_guide
 from bot.console.models import Audit
-from bot.engine.catalog import t
+from bot.engine.catalog import has, t
 from bot.engine.fmt import fa, mask_code, number
 from bot.storage import Database
 
@@ -76,7 +76,7 @@ def masked(code: str | None) -> str:
     return f"\u2066{mask_code(code)}\u2069" if code else ""
 
 
-templates.env.globals.update(t=t, fa=fa, number=number, when=when, clock=clock, duration=duration,
+templates.env.globals.update(t=t, has=has, fa=fa, number=number, when=when, clock=clock, duration=duration,
                              mask=masked, reasons=REASONS, now=time.time)
 
 
