@@ -235,3 +235,15 @@ def test_spoken_numbers():
     for text in ("نه", "نه ممنون", "دو میلیون و پانصد هزار", "بیست و پنجم آبان", "بله", "هزار و چهارصد و چهار"):
         assert digits_read_out(text) is None, text
 
+
+
+def test_the_audit_page_shows_actions_it_has_no_label_for(console):
+    from bot.console.models import Audit
+
+    async def add():
+        async with console.app.state.db.session() as s:
+            s.add(Audit(at=1.0, staff_id=None, username="elsewhere", action="future_action", record="", reason="", ip=""))
+    console.run(add())
+    sup, _ = sign_in(console.url, *SUPERVISOR[:2])
+    r = sup.get("/console/audit", params={"q": "future_action"})
+    assert r.status_code == 200 and "future_action" in r.text
