@@ -16,14 +16,16 @@ HERE = Path(__file__).parent
 
 def install(app: FastAPI, settings) -> None:
     """Mount the console, listen to the engine, and prepare the database on start."""
-    from bot.console import views
+    from bot.console import routes
     from bot.console.auth import ConsoleConfig
+    from bot.console.inbox import PendingReplies
     from bot.console.recorder import Recorder
     from bot.storage import for_app
 
     cfg = ConsoleConfig()
     for_app(app, settings)
     app.state.console_config = cfg
+    app.state.pending_replies = PendingReplies(app.state.db)  # the web chat hands agents' replies out
     engine = app.state.engine
     events = engine.deps.events
     if events is not None and hasattr(events, "add"):
@@ -34,8 +36,7 @@ def install(app: FastAPI, settings) -> None:
     if not hasattr(app.state, "senders"):
         app.state.senders = {}
     app.mount("/console/static", StaticFiles(directory=str(HERE / "static")), name="console-static")
-    app.include_router(views.router)
-    views.register_errors(app)
+    routes.include(app)
 
     async def start(app: FastAPI) -> None:
         current = app.state.db

@@ -39,6 +39,12 @@ class ConsoleConfig(BaseSettings):
     min_password_length: int = 10
     cookie_secure: bool | None = None  # unset: secure when the public URL is https
     auto_migrate: bool = True
+    # sign-in failures from one source (as uvicorn reports the client) within the window: from
+    # ``source_slow_after`` on every try waits longer, from ``source_refuse_after`` on tries are refused
+    source_window_minutes: int = 15
+    source_slow_after: int = 10
+    source_refuse_after: int = 20
+    source_max_delay_seconds: float = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +64,7 @@ class Who:
 
 
 class SignInRefused(Exception):
-    """Wrong user or password, a locked or inactive account."""
+    """Wrong user or password, a locked or inactive account (``why`` is for the audit, never for the answer)."""
 
     def __init__(self, why: str) -> None:
         super().__init__(why)
@@ -105,6 +111,7 @@ async def sign_in(db: Database, cfg: ConsoleConfig, username: str, password: str
             s.add(Audit(at=now, staff_id=None, username=username or "-", action="login_failed", record="", reason="", ip=ip))
             refused = "wrong"
         elif staff.locked_until and staff.locked_until > now:
+            _password_ok(staff.password_hash, password)  # the same work as any other answer: no timing oracle
             s.add(Audit(at=now, staff_id=staff.id, username=staff.username, action="login_locked", record="", reason="", ip=ip))
             refused = "locked"
         elif not _password_ok(staff.password_hash, password):

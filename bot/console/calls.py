@@ -7,10 +7,11 @@ import time
 
 from sqlalchemy import select
 
-from bot.console.models import Audit, Call
+from bot.channels import render_sms
+from bot.console.models import Call
 from bot.console.recorder import add_entries, bot_entry, entry, mask_digits
-from bot.engine.catalog import t
-from bot.engine.messages import Channel, Inbound, Outbound
+from bot.console.spoken import as_typed
+from bot.engine.messages import Channel, Inbound, Link, Outbound
 from bot.storage import Database
 
 
@@ -62,6 +63,8 @@ async def turn(app, who, call_id: str, text: str | None = None, choice: str | No
         raise CallError("console.call.not_yours")
     if call.ended_at:
         raise CallError("console.call.ended")
+    if text:
+        text = as_typed(text)  # «صفر صفر یک شش …» as the caller said it: the digits, and masked below
     inbound = _inbound(call, text=text, choice=choice)
     out = await engine.handle(inbound)
     session = await engine.deps.store.load(inbound.key)
@@ -72,7 +75,6 @@ async def turn(app, who, call_id: str, text: str | None = None, choice: str | No
     elif choice:
         titles = {cid: title for item in call.turns for cid, title in item.get("choices", [])}
         shown = f"[{titles.get(choice, '')}]" if choice in titles else None
-    now = time.time()
     async with db.session() as s:
         row = await s.get(Call, call.id)
         new = ([entry("agent", shown)] if shown else []) + [bot_entry(m) for m in out]
@@ -82,12 +84,7 @@ async def turn(app, who, call_id: str, text: str | None = None, choice: str | No
         if result:
             row.last_result = [bot_entry(m) for m in result]
         if ident is not None:
-            row.national_code = ident.national_code
-            # the caller's own record is on the agent's screen: every such view is audited
-            title = t(engine.flows[call.flow].title) if call.flow in engine.flows else call.flow
-            s.add(Audit(at=now, staff_id=who.id, username=who.username, action="call_view",
-                        record=f"nc:{ident.national_code}", reason=f"{call.reason} · {title} · {call.id}"[:300],
-                        ip=ip))
+            row.national_code = ident.national_code  # from now on every view of the call is audited
     return out
 
 
@@ -98,18 +95,24 @@ async def verified_mobile(app, call: Call) -> str | None:
     return ident.mobile if ident else None
 
 
-def result_text(call: Call) -> str:
-    """The last answer of the bot as one SMS: texts and links, no buttons."""
-    parts = []
-    for item in call.last_result or []:
-        parts.append(item.get("text", ""))
-        for title, url in item.get("links", []):
-            parts.append(f"{title}: {url}")
-    return "\n".join(p for p in parts if p).strip()
+def result_messages(call: Call) -> list[Outbound]:
+    """The bot's last answer in the call, without its buttons (the caller answers on the phone)."""
+    return [Outbound(item.get("text", ""), links=[Link(url, title) for title, url in item.get("links", [])])
+            for item in call.last_result or []]
 
 
-async def send_sms(app, who, call_id: str) -> str:
-    """Send the call's last result to the caller's verified mobile; the mobile it went to."""
+def result_sms(call: Call) -> list[str]:
+    """The last answer as the SMS door renders it: the fewest, shortest messages."""
+    return render_sms.render(result_messages(call))
+
+
+def sms_parts(texts: list[str]) -> int:
+    """How many SMS parts the operator bills for ``texts``."""
+    return sum(render_sms.segments(text) for text in texts)
+
+
+async def send_sms(app, who, call_id: str) -> int:
+    """Send the call's last result, as SMS, to the caller's verified mobile; how many SMS parts that took."""
     db = app.state.db
     call = await get(db, who, call_id)
     if call.staff_id != who.id:
@@ -117,15 +120,17 @@ async def send_sms(app, who, call_id: str) -> str:
     mobile = await verified_mobile(app, call)
     if not mobile:
         raise CallError("console.call.not_verified")
-    text = result_text(call)
-    if not text:
+    texts = result_sms(call)
+    if not texts:
         raise CallError("console.call.nothing_to_send")
-    await app.state.engine.deps.sms.send_text(mobile, text)
+    for text in texts:
+        await app.state.engine.deps.sms.send_text(mobile, text)
+    parts = sms_parts(texts)
     async with db.session() as s:
         row = await s.get(Call, call.id)
-        row.sms_sent += 1
-        row.turns = add_entries(list(row.turns or []), entry("system", "sms", mobile=mobile[-4:]))
-    return mobile
+        row.sms_sent += parts
+        row.turns = add_entries(list(row.turns or []), entry("system", "sms", mobile=mobile[-4:], parts=parts))
+    return parts
 
 
 async def end(app, who, call_id: str) -> None:

@@ -24,11 +24,23 @@ class DeliveryFailed(Exception):
     """The person's channel did not accept the message."""
 
 
-async def queue(db: Database) -> list[Handoff]:
-    """Open handoffs, the longest-waiting first."""
+def visible(h: Handoff, who) -> bool:
+    """The rule: an agent sees the handoffs waiting in the queue and the ones they took; a supervisor sees all."""
+    return bool(who.supervisor or h.status == "waiting" or h.taken_by == who.id)
+
+
+def held_by(h: Handoff, who) -> bool:
+    """Whether ``who`` holds the conversation now (only then is its transcript theirs to read)."""
+    return h.status == "taken" and h.taken_by == who.id
+
+
+async def queue(db: Database, who=None) -> list[Handoff]:
+    """Open handoffs ``who`` may see (all of them without ``who``), the longest-waiting first."""
     async with db.session() as s:
-        rows = await s.scalars(select(Handoff).where(Handoff.status.in_(OPEN))
-                               .order_by(Handoff.status.desc(), Handoff.created_at).limit(200))
+        stmt = select(Handoff).where(Handoff.status.in_(OPEN))
+        if who is not None and not who.supervisor:
+            stmt = stmt.where((Handoff.status == "waiting") | (Handoff.taken_by == who.id))
+        rows = await s.scalars(stmt.order_by(Handoff.status.desc(), Handoff.created_at).limit(200))
         return list(rows)
 
 
@@ -162,3 +174,21 @@ async def pending(db: Database, user: str) -> list[dict]:
         if rows:
             await s.execute(delete(PendingReply).where(PendingReply.id.in_([r.id for r in rows])))
         return [r.message for r in rows]
+
+
+class PendingReplies:
+    """The agents' replies waiting for web-chat people, as ``app.state.pending_replies`` for the web chat.
+
+    ``user_key`` is the web channel's engine user id (``Inbound.user``, the ``Handoff.user`` of a web
+    conversation; a ``web:`` prefix is accepted too). The web chat decides who may ask for it.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def take(self, user_key: str) -> list[dict]:
+        """The replies waiting for ``user_key`` (``Outbound.as_json()`` shapes), oldest first; each handed out once."""
+        user = user_key.removeprefix(f"{Channel.WEB.value}:")
+        if not user or len(user) > 160:
+            return []
+        return await pending(self.db, user)

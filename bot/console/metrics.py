@@ -90,6 +90,19 @@ async def report(db: Database, days: int) -> Report:
 
 # ---- inline SVG, drawn right to left ------------------------------------------------------------
 
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of how wide ``text`` is drawn at ``size`` px (no font metrics on the server)."""
+    return len(text) * size * 0.56
+
+
+def fit(text: str, width: float, size: float) -> str:
+    """``text`` shortened with «…» to fit ``width`` px at ``size`` px."""
+    if text_width(text, size) <= width:
+        return text
+    keep = max(1, int(width / (size * 0.56)) - 1)
+    return text[:keep].rstrip() + "…"
+
+
 def _svg(width: int, height: int, body: list[str], title: str) -> Markup:
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
             f'aria-label="{escape(title)}" direction="rtl" font-family="Vazirmatn, Tahoma, sans-serif">'
@@ -103,7 +116,14 @@ def service_chart(rep: Report, titles: dict[str, str], title: str, legend: dict[
     width, label_w, row_h, top = 860, 230, 46, 34
     height = top + max(1, len(flows)) * row_h + 16
     scale_max = max([rep.total(rep.started, f) for f in flows] + [rep.total(rep.finished, f) for f in flows] + [1])
-    plot = width - label_w - 70
+    shares = {}
+    for flow in flows:
+        started, done = rep.total(rep.started, flow), rep.total(rep.finished, flow)
+        shares[flow] = legend["of"].format(done=number(done), started=number(started),
+                                           rate=fa(round(100 * done / started)) if started else "—")
+    # the longest bar still leaves room for its «n of m» label on its left
+    value_w = max([text_width(x, 13) for x in shares.values()] + [40]) + 12
+    plot = width - label_w - value_w - 8
     right = width - label_w
     body: list[str] = []
     x = width - 4
@@ -115,8 +135,9 @@ def service_chart(rep: Report, titles: dict[str, str], title: str, legend: dict[
     for i, flow in enumerate(flows):
         y = top + i * row_h
         started, done = rep.total(rep.started, flow), rep.total(rep.finished, flow)
+        name = titles.get(flow, flow)
         body.append(f'<text x="{width - 4}" y="{y + 25}" font-size="15" text-anchor="start" fill="#1d2b36">'
-                    f'{escape(titles.get(flow, flow))}</text>')
+                    f'<title>{escape(name)}</title>{escape(fit(name, label_w - 12, 15))}</text>')
         w = plot * started / scale_max
         body.append(f'<rect x="{right - w:.1f}" y="{y + 6}" width="{w:.1f}" height="30" rx="4" fill="#dfe7ec">'
                     f'<title>{escape(legend["started"])}: {fa(started)}</title></rect>')
@@ -130,10 +151,8 @@ def service_chart(rep: Report, titles: dict[str, str], title: str, legend: dict[
                         f'<title>{escape(legend.get(ch, ch))}: {fa(n)}</title></rect>')
             x -= w
         end = right - plot * max(started, done) / scale_max
-        share = legend["of"].format(done=number(done), started=number(started),
-                                    rate=fa(round(100 * done / started)) if started else "—")
         body.append(f'<text x="{end - 6:.1f}" y="{y + 26}" font-size="13" text-anchor="start" fill="#1d2b36">'
-                    f'{escape(share)}</text>')
+                    f'{escape(shares[flow])}</text>')
     if not flows:
         body.append(f'<text x="{width / 2}" y="{top + 24}" font-size="15" text-anchor="middle" fill="#777">'
                     f'{escape(legend["empty"])}</text>')
@@ -142,19 +161,33 @@ def service_chart(rep: Report, titles: dict[str, str], title: str, legend: dict[
 
 def bars(items: list[tuple[str, int]], title: str, color: str = "#b4532a", empty: str = "",
          width: int = 620, label_w: int = 290) -> Markup:
-    """A plain horizontal bar chart of labelled counts, right to left."""
-    row_h = 34
+    """A plain horizontal bar chart of labelled counts, right to left.
+
+    A label may have two lines («service\nquestion»): the first is drawn small above the second.
+    Labels too wide for their column are shortened with «…», the whole label in their tooltip.
+    """
+    two = any("\n" in label for label, _ in items)
+    row_h = 46 if two else 34
     height = max(1, len(items)) * row_h + 12
     top = max([n for _, n in items] + [1])
-    plot = width - label_w - 60
+    value_w = max([text_width(number(n), 13) for _, n in items] + [20]) + 12
+    plot = width - label_w - value_w - 8
     right = width - label_w
     body: list[str] = []
     for i, (label, n) in enumerate(items):
         y = 6 + i * row_h
         w = plot * n / top
-        body.append(f'<text x="{width - 4}" y="{y + 19}" font-size="14" text-anchor="start" fill="#1d2b36">{escape(label)}</text>')
-        body.append(f'<rect x="{right - w:.1f}" y="{y + 4}" width="{w:.1f}" height="22" rx="3" fill="{color}"/>')
-        body.append(f'<text x="{right - w - 6:.1f}" y="{y + 20}" font-size="13" text-anchor="start" fill="#1d2b36">{number(n)}</text>')
+        head, _, main = label.rpartition("\n")
+        bar_y = y + (row_h - 34) + 4
+        tip = f"<title>{escape(label.replace(chr(10), ' — '))}</title>"
+        if head:
+            body.append(f'<text x="{width - 4}" y="{y + 12}" font-size="12" text-anchor="start" fill="#5a6b78">'
+                        f'{tip}{escape(fit(head, label_w - 12, 12))}</text>')
+        body.append(f'<text x="{width - 4}" y="{bar_y + 15}" font-size="14" text-anchor="start" fill="#1d2b36">'
+                    f'{tip}{escape(fit(main, label_w - 12, 14))}</text>')
+        body.append(f'<rect x="{right - w:.1f}" y="{bar_y}" width="{w:.1f}" height="22" rx="3" fill="{color}"/>')
+        body.append(f'<text x="{right - w - 6:.1f}" y="{bar_y + 16}" font-size="13" text-anchor="start" '
+                    f'fill="#1d2b36">{number(n)}</text>')
     if not items:
         body.append(f'<text x="{width / 2}" y="24" font-size="15" text-anchor="middle" fill="#777">{escape(empty)}</text>')
     return _svg(width, height, body, title)
