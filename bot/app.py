@@ -21,7 +21,8 @@ from bot.engine.hooks import MultiHooks
 from bot.engine.store import MemoryStore, RedisStore
 from bot.engine.understand import Understander
 from bot.flows.registry import load_flows
-from bot.settings import Settings, get_settings
+from bot.ops.perimeter import Perimeter, WindowLimiter, persian_error
+from bot.settings import ConfigError, Settings, get_settings
 
 log = logging.getLogger("tamin.app")
 
@@ -50,13 +51,44 @@ def build_store(settings: Settings):
     return MemoryStore(ttl=settings.session_ttl_seconds)
 
 
+class NoSmsGateway:
+    """A messenger without an SMS gateway: nothing is sent by SMS, and nothing is kept to be shown."""
+
+    async def send_otp(self, mobile: str, code: str) -> None:
+        raise RuntimeError("no SMS gateway is configured")
+
+    async def send_text(self, mobile: str, text: str) -> None:
+        raise RuntimeError("no SMS gateway is configured")
+
+
 def build_sms(settings: Settings):
-    """Kavenegar when an API key is set, else the local dev outbox."""
+    """Kavenegar when an API key is set; the local dev outbox only where development parts may run."""
     if settings.sms_gateway_configured:
         from bot.channels.sms import KavenegarGateway
 
         return KavenegarGateway.from_settings(settings)
-    return DevOutbox()
+    if settings.dev_parts:
+        return DevOutbox()
+    return NoSmsGateway()
+
+
+def check_configuration(settings: Settings) -> None:
+    """Refuse what must never run in front of people: real gateways answering from the simulator."""
+    if not settings.tamin_backend_url and not settings.dev_parts:
+        raise ConfigError("a real SMS gateway or messenger is configured but TAMIN_BACKEND_URL is not: the built-in "
+                          "simulator (test data) would answer real people. Set TAMIN_BACKEND_URL, or TAMIN_DEV=1 "
+                          "for a development setup.")
+
+
+def announce_dev_parts(settings: Settings, outbox: bool, simulator: bool) -> None:
+    """Say at start-up, loudly, which development parts are on."""
+    parts = [name for name, on in (("the SMS dev outbox at /dev/outbox (one-time codes readable)", outbox),
+                                   ("the back-end simulator at /sim (test data)", simulator)) if on]
+    why = "TAMIN_DEV=1" if settings.tamin_dev and not settings.embedded_default else "the embedded default"
+    if parts:
+        log.warning("DEVELOPMENT PARTS ON (%s): %s", why, "; ".join(parts))
+    if settings.messenger_configured and not settings.sms_gateway_configured and not settings.dev_parts:
+        log.warning("no SMS gateway (KAVENEGAR_API_KEY) is configured: one-time codes cannot be sent")
 
 
 def build_engine(settings: Settings, *, api=None, store=None, sms=None, nlu=None, hooks=None) -> Engine:
@@ -76,6 +108,8 @@ def create_app(settings: Settings | None = None, **overrides) -> FastAPI:
     """The bot's HTTP app: web chat, API, webhooks, dev outbox and the embedded simulator."""
     settings = settings or get_settings()
     api, sim = overrides.pop("api", None), None
+    if api is None:
+        check_configuration(settings)
     if api is None:
         api, sim = build_backend(settings)
     engine = build_engine(settings, api=api, **overrides)
@@ -102,15 +136,18 @@ def create_app(settings: Settings | None = None, **overrides) -> FastAPI:
     app.state.on_start = starts
     app.state.on_stop = stops
     app.include_router(web.router)
-    _dev_routes(app, engine)
-    _verify_route(app)
+    app.state.dev_outbox = _dev_routes(app, engine, settings)
+    _verify_route(app, settings)
     _nlu_routes(app)
     _install_optional(app, settings)
     _install_senders(app)
     if FONTS.is_dir():
         app.mount("/static/fonts", StaticFiles(directory=str(FONTS)), name="fonts")
-    if sim is not None:
+    mounted = sim is not None and settings.dev_parts
+    if mounted:
         app.mount("/sim", sim)
+    announce_dev_parts(settings, app.state.dev_outbox, mounted)
+    app.add_middleware(Perimeter, settings=settings)  # outermost: limits bodies before anything reads them
     return app
 
 
@@ -124,10 +161,11 @@ async def _close(engine: Engine) -> None:
                 log.exception("close failed")
 
 
-def _dev_routes(app: FastAPI, engine: Engine) -> None:
+def _dev_routes(app: FastAPI, engine: Engine, settings: Settings) -> bool:
+    """``/dev/outbox`` where development parts may run and the dev outbox is the SMS gateway."""
     sms = engine.deps.sms
-    if not isinstance(sms, DevOutbox):
-        return
+    if not isinstance(sms, DevOutbox) or not settings.dev_parts:
+        return False
 
     @app.get("/dev/outbox")
     async def outbox(request: Request) -> Response:
@@ -140,13 +178,20 @@ def _dev_routes(app: FastAPI, engine: Engine) -> None:
             })
         return JSONResponse({"messages": messages})
 
+    return True
 
-def _verify_route(app: FastAPI) -> None:
+
+def _verify_route(app: FastAPI, settings: Settings) -> None:
+    limiter = WindowLimiter(settings.verify_per_minute, 60.0)
+
     @app.get("/verify/{code}")
     async def verify(code: str, request: Request) -> Response:
-        """Check a certificate's verification code (for organizations with an agreement)."""
+        """Check a certificate's verification code (for organizations with an agreement), a few a minute per client."""
         from integrations.tamin.errors import NotFound, TaminError
 
+        if not limiter.allow(request.client.host if request.client else "-"):
+            status, body = persian_error(429, "web.too_many_checks", "too_many")
+            return Response(body, status_code=status, media_type="application/json", headers={"Retry-After": "60"})
         api = request.app.state.engine.deps.api
         try:
             check = await api.verify_certificate(code[:64])

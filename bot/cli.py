@@ -21,8 +21,14 @@ def _serve(args: argparse.Namespace) -> None:
         run_processes(args.host, args.port, args.workers)
         return
     from bot.serve import serve_one
+    from bot.settings import ConfigError
 
-    serve_one(args.host, args.port, reuse_port=args.reuse_port)
+    try:
+        serve_one(args.host, args.port, reuse_port=args.reuse_port)
+    except ConfigError as exc:
+        logging.getLogger("tamin.cli").error("refusing to start: %s", exc)
+        print(f"tamin-bot: refusing to start: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _chat(args: argparse.Namespace) -> None:

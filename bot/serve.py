@@ -36,7 +36,8 @@ def serve_one(host: str, port: int, reuse_port: bool = False) -> None:
     sock = listening_socket(host, port, reuse_port)
     app = create_app()
     _quiet_gc()
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    # log_config=None: uvicorn's own loggers go through our masked JSON handler, never its plain one
+    config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=None)
     uvicorn.Server(config).run(sockets=[sock])
 
 

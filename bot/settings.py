@@ -7,6 +7,10 @@ from functools import lru_cache
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class ConfigError(RuntimeError):
+    """A configuration the bot refuses to start with; the message says what to set."""
+
+
 class Settings(BaseSettings):
     """Every knob of the bot, read from environment variables of the same name."""
 
@@ -58,9 +62,31 @@ class Settings(BaseSettings):
     # notifications
     events_hmac_secret: str | None = None
 
+    # the perimeter: development parts, operator endpoints, hostile input
+    tamin_dev: bool = False  # development parts (dev outbox, /sim) even with real gateways or messengers
+    ops_token: str | None = None  # bearer token for /metrics and /openapi.json outside the embedded default
+    web_cookie_name: str = "tamin_web"
+    body_limit_chat: int = 16 * 1024
+    body_limit_default: int = 1024 * 1024
+    verify_per_minute: int = 20  # /verify/{code} lookups per client
+
     @property
     def sms_gateway_configured(self) -> bool:
         return bool(self.kavenegar_api_key)
+
+    @property
+    def messenger_configured(self) -> bool:
+        return bool(self.telegram_bot_token or self.bale_bot_token)
+
+    @property
+    def embedded_default(self) -> bool:
+        """No real SMS gateway and no messenger: everything stays on this machine."""
+        return not (self.sms_gateway_configured or self.messenger_configured)
+
+    @property
+    def dev_parts(self) -> bool:
+        """Development parts (dev outbox, the simulator's HTTP mount) may be served."""
+        return self.embedded_default or self.tamin_dev
 
 
 @lru_cache(maxsize=1)

@@ -36,6 +36,9 @@ def install(app: FastAPI, settings) -> None:
     app.mount("/console/static", StaticFiles(directory=str(HERE / "static")), name="console-static")
     app.include_router(views.router)
     views.register_errors(app)
+    from bot.console import inbox
+
+    app.state.web_pending = lambda key: inbox.pending(app.state.db, key)  # the web chat's agent replies
 
     async def start(app: FastAPI) -> None:
         current = app.state.db

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import jdatetime
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 
@@ -464,14 +464,6 @@ async def handoff_release(request: Request, handoff_id: int) -> Response:
     except inbox.DeliveryFailed:
         pass
     return _back("/console/inbox")
-
-
-@router.get("/api/chat/pending")
-async def chat_pending(request: Request, user: str = "") -> JSONResponse:
-    """Agent replies waiting for a web-chat user (the web page polls this)."""
-    if not user or len(user) > 128:
-        return JSONResponse({"messages": []})
-    return JSONResponse({"messages": await inbox.pending(_db(request), user)})
 
 
 # ---- supervision ---------------------------------------------------------------------------------
