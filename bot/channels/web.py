@@ -85,7 +85,7 @@ async def parse(request: Request) -> ChatIn | JSONResponse:
         data = json.loads(raw)
     except ClientDisconnect:
         return reply("web.bad_request", 400)
-    except ValueError:  # not JSON, or not UTF-8
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past any sense
         return reply("web.bad_request", 400)
     if isinstance(data, dict) and any(isinstance(data.get(k), str) and unreadable(data[k]) for k in ("text", "choice")):
         return reply("web.unreadable")  # a lone surrogate or a control character: say so, in Persian
