@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.settings import ConfigError, Settings, get_settings
 log = logging.getLogger("tamin.app")
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+CERT_CODE = re.compile(r"^[A-Z0-9-]{4,40}$")
 FONTS = Path(__file__).resolve().parents[1] / "integrations" / "tamin" / "fonts"
 
 
@@ -193,10 +195,12 @@ def _verify_route(app: FastAPI, settings: Settings) -> None:
             status, body = persian_error(429, "web.too_many_checks", "too_many")
             return Response(body, status_code=status, media_type="application/json", headers={"Retry-After": "60"})
         api = request.app.state.engine.deps.api
+        if not CERT_CODE.match(code):  # the contract's shape: anything else is not a code, and never reaches it
+            return JSONResponse({"valid": False}, status_code=404)
         try:
-            check = await api.verify_certificate(code[:64])
+            check = await api.verify_certificate(code)
         except NotFound:
-            return JSONResponse({"valid": False, "code": code[:64]}, status_code=404)
+            return JSONResponse({"valid": False, "code": code}, status_code=404)
         except TaminError:
             return JSONResponse({"valid": None, "error": "backend unavailable"}, status_code=503)
         return JSONResponse(check.model_dump(mode="json"))
