@@ -6,12 +6,10 @@ import argparse
 import asyncio
 import importlib
 import logging
-import os
 import sys
 
 
 def _serve(args: argparse.Namespace) -> None:
-    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
     from bot.logs import setup_logging
 
     setup_logging()
@@ -21,10 +19,11 @@ def _serve(args: argparse.Namespace) -> None:
         run_processes(args.host, args.port, args.workers)
         return
     from bot.serve import serve_one
-    from bot.settings import ConfigError
+    from bot.settings import ConfigError, settings_for_serving
 
     try:
-        serve_one(args.host, args.port, reuse_port=args.reuse_port)
+        serve_one(args.host, args.port, reuse_port=args.reuse_port,
+                  settings=settings_for_serving(f"http://{args.host}:{args.port}"))
     except ConfigError as exc:
         logging.getLogger("tamin.cli").error("refusing to start: %s", exc)
         print(f"tamin-bot: refusing to start: {exc}", file=sys.stderr)

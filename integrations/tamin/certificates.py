@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jdatetime
 import yaml
 from fpdf import FPDF
+
+from basics import paths
 
 __all__ = [
     "KINDS",
@@ -54,8 +55,7 @@ class CertificateError(ValueError):
 
 
 def _data_dir() -> Path:
-    env = os.environ.get("TAMIN_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "data"
+    return paths.data_dir()
 
 
 def _flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:

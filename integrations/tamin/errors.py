@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from basics import paths
 
 KIND_STATUS: dict[str, int] = {
     "not_found": 404,
@@ -22,8 +23,7 @@ KIND_STATUS: dict[str, int] = {
 
 def texts_path() -> Path:
     """Where backend.fa.yml lives (TAMIN_DATA_DIR or <repo>/data)."""
-    base = os.environ.get("TAMIN_DATA_DIR") or str(Path(__file__).resolve().parents[2] / "data")
-    return Path(base) / "texts" / "backend.fa.yml"
+    return paths.data_dir() / "texts" / "backend.fa.yml"
 
 
 @functools.cache

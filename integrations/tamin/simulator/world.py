@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import jdatetime
 import yaml
 
+from basics import paths
 from integrations.tamin.models import Event, Objection, Payment
 from integrations.tamin.simulator import calendar as cal
 from integrations.tamin.simulator import rules
@@ -26,7 +26,7 @@ Facts = dict[str, Any]
 
 def data_dir() -> Path:
     """TAMIN_DATA_DIR or <repo>/data."""
-    return Path(os.environ.get("TAMIN_DATA_DIR") or Path(__file__).resolve().parents[3] / "data")
+    return paths.data_dir()
 
 
 def today_source(now: Any = None) -> Today:
