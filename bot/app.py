@@ -23,7 +23,7 @@ from bot.engine.store import MemoryStore, RedisStore
 from bot.engine.understand import Understander
 from bot.flows.registry import load_flows
 from bot.ops.perimeter import Perimeter, WindowLimiter, persian_error
-from bot.settings import ConfigError, Settings, get_settings
+from bot.settings import Settings, get_settings
 
 log = logging.getLogger("tamin.app")
 
@@ -74,21 +74,18 @@ def build_sms(settings: Settings):
     return NoSmsGateway()
 
 
-def check_configuration(settings: Settings) -> None:
-    """Refuse what must never run in front of people: real gateways answering from the simulator."""
-    if not settings.tamin_backend_url and not settings.dev_parts:
-        raise ConfigError("a real SMS gateway or messenger is configured but TAMIN_BACKEND_URL is not: the built-in "
-                          "simulator (test data) would answer real people. Set TAMIN_BACKEND_URL, or TAMIN_DEV=1 "
-                          "for a development setup.")
-
-
 def announce_dev_parts(settings: Settings, outbox: bool, simulator: bool) -> None:
     """Say at start-up, loudly, which development parts are on."""
     parts = [name for name, on in (("the SMS dev outbox at /dev/outbox (one-time codes readable)", outbox),
-                                   ("the back-end simulator at /sim (test data)", simulator)) if on]
+                                   ("the back-end simulator at /sim (test data)", simulator and settings.dev_parts))
+             if on]
     why = "TAMIN_DEV=1" if settings.tamin_dev and not settings.embedded_default else "the embedded default"
     if parts:
         log.warning("DEVELOPMENT PARTS ON (%s): %s", why, "; ".join(parts))
+    elif simulator:
+        log.warning("TAMIN_BACKEND_URL is unset: answers come from the built-in simulator (test data) although a "
+                    "real gateway or messenger is configured; of /sim only its documents and payment pages are "
+                    "served (set TAMIN_BACKEND_URL for real data, TAMIN_DEV=1 for the whole simulator)")
     if settings.messenger_configured and not settings.sms_gateway_configured and not settings.dev_parts:
         log.warning("no SMS gateway (KAVENEGAR_API_KEY) is configured: one-time codes cannot be sent")
 
@@ -110,8 +107,6 @@ def create_app(settings: Settings | None = None, **overrides) -> FastAPI:
     """The bot's HTTP app: web chat, API, webhooks, dev outbox and the embedded simulator."""
     settings = settings or get_settings()
     api, sim = overrides.pop("api", None), None
-    if api is None:
-        check_configuration(settings)
     if api is None:
         api, sim = build_backend(settings)
     engine = build_engine(settings, api=api, **overrides)
@@ -145,8 +140,8 @@ def create_app(settings: Settings | None = None, **overrides) -> FastAPI:
     _install_senders(app)
     if FONTS.is_dir():
         app.mount("/static/fonts", StaticFiles(directory=str(FONTS)), name="fonts")
-    mounted = sim is not None and settings.dev_parts
-    if mounted:
+    mounted = sim is not None
+    if mounted:  # the perimeter keeps its API to loopback, or, outside development, serves only its documents
         app.mount("/sim", sim)
     announce_dev_parts(settings, app.state.dev_outbox, mounted)
     app.add_middleware(Perimeter, settings=settings)  # outermost: limits bodies before anything reads them

@@ -19,15 +19,10 @@ def _serve(args: argparse.Namespace) -> None:
         run_processes(args.host, args.port, args.workers)
         return
     from bot.serve import serve_one
-    from bot.settings import ConfigError, settings_for_serving
+    from bot.settings import settings_for_serving
 
-    try:
-        serve_one(args.host, args.port, reuse_port=args.reuse_port,
-                  settings=settings_for_serving(f"http://{args.host}:{args.port}"))
-    except ConfigError as exc:
-        logging.getLogger("tamin.cli").error("refusing to start: %s", exc)
-        print(f"tamin-bot: refusing to start: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    serve_one(args.host, args.port, reuse_port=args.reuse_port,
+              settings=settings_for_serving(f"http://{args.host}:{args.port}"))
 
 
 def _chat(args: argparse.Namespace) -> None:

@@ -84,10 +84,6 @@ class ConsoleConfig(BaseSettings):
 
 
 
-class ConfigError(RuntimeError):
-    """A configuration the bot refuses to start with; the message says what to set."""
-
-
 class Settings(BaseSettings):
     """Every knob of the bot, read from environment variables of the same name."""
 

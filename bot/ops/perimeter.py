@@ -22,8 +22,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 OPS_PATHS = ("/metrics", "/openapi.json", "/docs", "/redoc")
-# what a citizen's browser opens under the embedded simulator: documents, payment pages, checks
-SIM_PUBLIC = re.compile(r"^/sim/(?:v1/certificates/[^/]+\.pdf|pay/[^/]+|verify/[^/]+|healthz)$")
+# what a citizen's browser opens under the in-process simulator: documents, payment pages, checks
+SIM_PUBLIC = re.compile(r"^/sim/(?:v1/certificates/[^/]+\.pdf|pay/[^/]+|verify/[^/]+)$")
+SIM_HEALTH = "/sim/healthz"
 DEFAULT_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -87,6 +88,15 @@ class Perimeter:
             return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
         return self.settings.dev_parts and is_loopback(scope)
 
+    def sim_allowed(self, path: str, scope: Scope) -> bool:
+        """The simulator's documents and payment pages for anyone; its API, faults and health only from this
+        machine, and only where development parts may run."""
+        if SIM_PUBLIC.match(path):
+            return True
+        if path == SIM_HEALTH and self.settings.dev_parts:
+            return True
+        return self.settings.dev_parts and is_loopback(scope)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -95,7 +105,7 @@ class Perimeter:
         if path in OPS_PATHS and not self.ops_allowed(scope):
             await answer(send, *persian_error(404, "web.not_found", "not_found"))
             return
-        if path.startswith("/sim/") and not SIM_PUBLIC.match(path) and not is_loopback(scope):
+        if path.startswith("/sim/") and not self.sim_allowed(path, scope):
             await answer(send, *persian_error(403, "web.forbidden", "forbidden"))
             return
         limit = self.limit(path)

@@ -194,12 +194,25 @@ def test_a_messenger_without_sms_gateway_serves_no_outbox_and_sends_codes_nowher
         assert "/dev/outbox" not in httpx.get(f"{s.url}/").text
 
 
-def test_real_gateways_without_a_backend_refuse_to_start():
+def test_real_gateways_without_a_backend_serve_nothing_of_the_simulator_but_its_documents(caplog):
     from bot.app import create_app
-    from bot.settings import ConfigError
 
-    with pytest.raises(ConfigError, match="TAMIN_BACKEND_URL"):
-        create_app(_settings(None, telegram_bot_token="1:x", kavenegar_api_key="k" * 24))
+    port = free_port()
+    settings = _settings(None, telegram_bot_token="1:x", kavenegar_api_key="k" * 24,
+                         public_base_url=f"http://127.0.0.1:{port}")
+    with caplog.at_level(logging.WARNING):
+        app = create_app(settings)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("TAMIN_BACKEND_URL is unset" in m for m in warned)
+    assert not any("DEVELOPMENT PARTS ON" in m for m in warned)
+    with ServerThread(app, port) as s:
+        for headers in (PUBLIC, {}):  # from the internet, and from this machine (a proxy without X-Forwarded-For)
+            for method, path in (("GET", "/sim/healthz"), ("POST", "/sim/_sim/faults"),
+                                 ("POST", "/sim/v1/identity/match"), ("GET", "/sim/v1/persons/0016383230")):
+                r = httpx.request(method, f"{s.url}{path}", headers=headers, json={"mode": "ok"})
+                assert r.status_code == 403, (path, headers, r.status_code)
+        doc = httpx.get(f"{s.url}/sim/v1/certificates/TA-NOPE-NOPE.pdf", headers=PUBLIC)
+        assert doc.status_code == 404  # the simulator's own answer: documents stay reachable for people
 
 
 def test_tamin_dev_mounts_the_simulator_and_says_so(caplog):
