@@ -190,6 +190,7 @@ def _verify_route(app: FastAPI, settings: Settings) -> None:
             status, body = persian_error(429, "web.too_many_checks", "too_many")
             return Response(body, status_code=status, media_type="application/json", headers={"Retry-After": "60"})
         api = request.app.state.engine.deps.api
+        code = code.strip().upper()  # as printed, whatever case it was typed in
         if not CERT_CODE.match(code):  # the contract's shape: anything else is not a code, and never reaches it
             return JSONResponse({"valid": False}, status_code=404)
         try:
