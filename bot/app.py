@@ -21,6 +21,7 @@ from bot.engine.hooks import MultiHooks
 from bot.engine.store import MemoryStore, RedisStore
 from bot.engine.understand import Understander
 from bot.flows.registry import load_flows
+from bot.ops.perimeter import Perimeter, WindowLimiter
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger("tamin.app")
@@ -34,12 +35,13 @@ def build_backend(settings: Settings, app: FastAPI | None = None):
     from integrations.tamin.client import TaminClient
 
     if settings.tamin_backend_url:
-        return TaminClient(settings.tamin_backend_url, timeout=settings.tamin_backend_timeout), None
+        return TaminClient(settings.tamin_backend_url, timeout=settings.tamin_backend_timeout,
+                           verify_base=settings.public_base_url), None
     from integrations.tamin.simulator import create_app as create_simulator
 
     sim = create_simulator(public_base=settings.public_base_url.rstrip("/") + "/sim")
     client = TaminClient("http://simulator", timeout=settings.tamin_backend_timeout,
-                         transport=httpx.ASGITransport(app=sim))
+                         transport=httpx.ASGITransport(app=sim), verify_base=settings.public_base_url)
     return client, sim
 
 
@@ -50,13 +52,41 @@ def build_store(settings: Settings):
     return MemoryStore(ttl=settings.session_ttl_seconds)
 
 
+class NoSmsGateway:
+    """A messenger without an SMS gateway: nothing is sent by SMS, and nothing is kept to be shown."""
+
+    async def send_otp(self, mobile: str, code: str) -> None:
+        raise RuntimeError("no SMS gateway is configured")
+
+    async def send_text(self, mobile: str, text: str) -> None:
+        raise RuntimeError("no SMS gateway is configured")
+
+
 def build_sms(settings: Settings):
-    """Kavenegar when an API key is set, else the local dev outbox."""
+    """Kavenegar when an API key is set; the local dev outbox only where development parts may run."""
     if settings.sms_gateway_configured:
         from bot.channels.sms import KavenegarGateway
 
         return KavenegarGateway.from_settings(settings)
-    return DevOutbox()
+    if settings.dev_parts:
+        return DevOutbox()
+    return NoSmsGateway()
+
+
+def announce_dev_parts(settings: Settings, outbox: bool, simulator: bool) -> None:
+    """Say at start-up, loudly, which development parts are on."""
+    parts = [name for name, on in (("the SMS dev outbox at /dev/outbox (one-time codes readable)", outbox),
+                                   ("the back-end simulator at /sim (test data)", simulator and settings.dev_parts))
+             if on]
+    why = "TAMIN_DEV=1" if settings.tamin_dev and not settings.embedded_default else "the embedded default"
+    if parts:
+        log.warning("DEVELOPMENT PARTS ON (%s): %s", why, "; ".join(parts))
+    elif simulator:
+        log.warning("TAMIN_BACKEND_URL is unset: answers come from the built-in simulator (test data) although a "
+                    "real gateway or messenger is configured; of /sim only its documents and payment pages are "
+                    "served (set TAMIN_BACKEND_URL for real data, TAMIN_DEV=1 for the whole simulator)")
+    if settings.messenger_configured and not settings.sms_gateway_configured and not settings.dev_parts:
+        log.warning("no SMS gateway (KAVENEGAR_API_KEY) is configured: one-time codes cannot be sent")
 
 
 def build_engine(settings: Settings, *, api=None, store=None, sms=None, nlu=None, hooks=None) -> Engine:
@@ -102,15 +132,18 @@ def create_app(settings: Settings | None = None, **overrides) -> FastAPI:
     app.state.on_start = starts
     app.state.on_stop = stops
     app.include_router(web.router)
-    _dev_routes(app, engine)
-    _verify_route(app)
+    app.state.dev_outbox = _dev_routes(app, engine, settings)
+    _verify_route(app, settings)
     _nlu_routes(app)
     _install_optional(app, settings)
     _install_senders(app)
     if FONTS.is_dir():
         app.mount("/static/fonts", StaticFiles(directory=str(FONTS)), name="fonts")
-    if sim is not None:
+    mounted = sim is not None
+    if mounted:  # the perimeter keeps its API to loopback, or, outside development, serves only its documents
         app.mount("/sim", sim)
+    announce_dev_parts(settings, app.state.dev_outbox, mounted)
+    app.add_middleware(Perimeter, settings=settings)  # outermost: limits bodies before anything reads them
     return app
 
 
@@ -124,10 +157,11 @@ async def _close(engine: Engine) -> None:
                 log.exception("close failed")
 
 
-def _dev_routes(app: FastAPI, engine: Engine) -> None:
+def _dev_routes(app: FastAPI, engine: Engine, settings: Settings) -> bool:
+    """``/dev/outbox`` where development parts may run and the dev outbox is the SMS gateway."""
     sms = engine.deps.sms
-    if not isinstance(sms, DevOutbox):
-        return
+    if not isinstance(sms, DevOutbox) or not settings.dev_parts:
+        return False
 
     @app.get("/dev/outbox")
     async def outbox(request: Request) -> Response:
@@ -140,21 +174,15 @@ def _dev_routes(app: FastAPI, engine: Engine) -> None:
             })
         return JSONResponse({"messages": messages})
 
+    return True
 
-def _verify_route(app: FastAPI) -> None:
-    @app.get("/verify/{code}")
-    async def verify(code: str, request: Request) -> Response:
-        """Check a certificate's verification code (for organizations with an agreement)."""
-        from integrations.tamin.errors import NotFound, TaminError
 
-        api = request.app.state.engine.deps.api
-        try:
-            check = await api.verify_certificate(code[:64])
-        except NotFound:
-            return JSONResponse({"valid": False, "code": code[:64]}, status_code=404)
-        except TaminError:
-            return JSONResponse({"valid": None, "error": "backend unavailable"}, status_code=503)
-        return JSONResponse(check.model_dump(mode="json"))
+def _verify_route(app: FastAPI, settings: Settings) -> None:
+    """``/verify/{code}`` (a Persian page, JSON when asked; a few a minute per client) and ``/healthz``."""
+    from bot.channels import verify_page
+
+    app.state.verify_limiter = WindowLimiter(settings.verify_per_minute, 60.0)
+    verify_page.install(app)
 
     @app.get("/healthz")
     async def healthz() -> dict:

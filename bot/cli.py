@@ -6,12 +6,10 @@ import argparse
 import asyncio
 import importlib
 import logging
-import os
 import sys
 
 
 def _serve(args: argparse.Namespace) -> None:
-    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
     from bot.logs import setup_logging
 
     setup_logging()
@@ -21,8 +19,10 @@ def _serve(args: argparse.Namespace) -> None:
         run_processes(args.host, args.port, args.workers)
         return
     from bot.serve import serve_one
+    from bot.settings import settings_for_serving
 
-    serve_one(args.host, args.port, reuse_port=args.reuse_port)
+    serve_one(args.host, args.port, reuse_port=args.reuse_port,
+              settings=settings_for_serving(f"http://{args.host}:{args.port}"))
 
 
 def _chat(args: argparse.Namespace) -> None:

@@ -27,16 +27,17 @@ def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def serve_one(host: str, port: int, reuse_port: bool = False) -> None:
-    """This process serves the app until it is told to stop."""
+def serve_one(host: str, port: int, reuse_port: bool = False, settings=None) -> None:
+    """This process serves the app (built from ``settings``, read once) until it is told to stop."""
     import uvicorn
 
     from bot.app import create_app
 
+    app = create_app(settings)
     sock = listening_socket(host, port, reuse_port)
-    app = create_app()
     _quiet_gc()
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    # log_config=None: uvicorn's own loggers go through our masked JSON handler, never its plain one
+    config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=None)
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -1,23 +1,7 @@
-"""Knobs of the channel adapters, read from the environment (none is needed)."""
+"""Knobs of the channel adapters (``INGRESS_*``, ``RATE_*``): a part of the one settings tree."""
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from bot.settings import ChannelSettings
 
-
-class ChannelSettings(BaseSettings):
-    """Ingress workers, leases, retries and outbound rates."""
-
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
-
-    ingress_workers: int = 4  # worker tasks in the server process (0: separate workers only)
-    ingress_lease_seconds: float = 15.0  # a crashed worker's user is taken over after this
-    ingress_max_attempts: int = 4  # then the update is parked in the dead-letter list
-    ingress_backoff_seconds: float = 0.5  # doubled after each failed attempt
-    ingress_dedup_seconds: int = 24 * 3600
-    ingress_prefix: str = "tamin:ing"
-    rate_global_per_second: float = 30.0  # messages per bot
-    rate_chat_per_second: float = 1.0
-    rate_chat_burst: int = 3  # one turn's few messages go out at once
-    document_timeout_seconds: float = 15.0
-    poll_timeout_seconds: int = 25
+__all__ = ["ChannelSettings"]

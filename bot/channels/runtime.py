@@ -35,7 +35,7 @@ class Runtime:
 
     def __init__(self, settings: Settings, engine: Engine, cfg: ChannelSettings | None = None) -> None:
         self.settings, self.engine = settings, engine
-        self.cfg = cfg or ChannelSettings()
+        self.cfg = cfg or settings.channels
         self.doors: dict[str, Door] = {}
         self._redis = None
         if settings.redis_url:

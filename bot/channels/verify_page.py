@@ -69,7 +69,10 @@ def _page(request: Request, state: str, check: Any, code: str) -> Response:
     fields = {k: t(f"verify_page.field.{k}") for k in ("code", "kind", "holder", "says", "issued_on", "status")}
     context: dict[str, Any] = {"title": t("verify_page.title"), "org": t("verify_page.org"),
                                "intro": t("verify_page.intro"), "footer": t("verify_page.footer"), "f": fields,
-                               "state": state, "code": code, "verdict": t(f"verify_page.{state}")}
+                               "state": state, "code": code, "verdict": t(f"verify_page.{state}"),
+                               # the same facts as the JSON answer, machine-readable inside the page
+                               "data": check.model_dump(mode="json") if check is not None else
+                               {"valid": None if state == "down" else False, "code": code}}
     if state == "valid":
         context.update(kind=t(f"verify_page.kind.{check.kind}") if check.kind else "", holder=check.holder or "",
                        says=check.summary or "", issued_on=jdate(check.issued_on),
@@ -85,6 +88,11 @@ def _page(request: Request, state: str, check: Any, code: str) -> Response:
 @router.get(PATH, response_class=HTMLResponse)
 async def verify(code: str, request: Request) -> Response:
     """Check a certificate's verification code: a Persian page, or JSON when asked for it."""
+    limiter = getattr(request.app.state, "verify_limiter", None)
+    if limiter is not None and not limiter.allow(request.client.host if request.client else "-"):
+        return JSONResponse({"error": "too_many", "messages": [{"text": t("web.too_many_checks"), "choices": []}]},
+                            status_code=429,
+                            headers={**HEADERS, "Retry-After": "60"})
     clean = clean_code(code[:64])
     state, check = await _check(request, clean)
     shown = clean or to_ascii(code[:40])

@@ -17,12 +17,11 @@ HERE = Path(__file__).parent
 def install(app: FastAPI, settings) -> None:
     """Mount the console, listen to the engine, and prepare the database on start."""
     from bot.console import routes
-    from bot.console.auth import ConsoleConfig
     from bot.console.inbox import PendingReplies
     from bot.console.recorder import Recorder
     from bot.storage import for_app
 
-    cfg = ConsoleConfig()
+    cfg = settings.console
     for_app(app, settings)
     app.state.console_config = cfg
     app.state.pending_replies = PendingReplies(app.state.db)  # the web chat hands agents' replies out

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import delete, select, update
 
 from bot.console.models import Audit, Staff, StaffSession
+from bot.settings import ConsoleConfig  # the console's part of the one settings tree
 from bot.storage import Database
 
 log = logging.getLogger("tamin.console.auth")
@@ -27,24 +27,6 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, only to spend the same time")
 
 
-class ConsoleConfig(BaseSettings):
-    """The console's knobs: ``CONSOLE_SESSION_IDLE_MINUTES`` and so on."""
-
-    model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore")
-
-    session_idle_minutes: int = 30
-    session_hours: int = 12  # one shift; then sign in again
-    max_failures: int = 5
-    lock_minutes: int = 15
-    min_password_length: int = 10
-    cookie_secure: bool | None = None  # unset: secure when the public URL is https
-    auto_migrate: bool = True
-    # sign-in failures from one source (as uvicorn reports the client) within the window: from
-    # ``source_slow_after`` on every try waits longer, from ``source_refuse_after`` on tries are refused
-    source_window_minutes: int = 15
-    source_slow_after: int = 10
-    source_refuse_after: int = 20
-    source_max_delay_seconds: float = 4.0
 
 
 @dataclass(frozen=True, slots=True)

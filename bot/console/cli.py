@@ -36,10 +36,11 @@ def _read_password(min_length: int) -> str:
 
 
 def _create_user(args: argparse.Namespace) -> int:
-    from bot.console.auth import ConsoleConfig, create_staff
+    from bot.console.auth import create_staff
+    from bot.settings import get_settings
     from bot.storage import Database
 
-    cfg = ConsoleConfig()
+    cfg = get_settings().console
     password = _read_password(cfg.min_password_length)
 
     async def run() -> None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from basics import paths
+
 
 def data_dir() -> Path:
     """Where the project's data files are: ``TAMIN_DATA_DIR`` or the repository's ``data/``."""
-    return Path(os.environ.get("TAMIN_DATA_DIR") or Path(__file__).resolve().parents[2] / "data")
+    return paths.data_dir()
 
 
 def _flatten(prefix: str, node: object, out: dict[str, str]) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from basics import paths
+
 from .classifier import IntentClassifier
 from .data import Example, TrainingData, load_data
 from .extract import VALIDATORS, find_spans, rasa_date, validate
@@ -205,8 +207,7 @@ def choose_threshold(texts: list[str], labels: list[str], C: float = 20.0, defau
 
 def data_path() -> Path:
     """The project's NLU training file: $TAMIN_DATA_DIR/nlu.yml or <repo>/data/nlu.yml."""
-    base = os.environ.get("TAMIN_DATA_DIR") or str(Path(__file__).resolve().parents[2] / "data")
-    return Path(base) / "nlu.yml"
+    return paths.data_dir() / "nlu.yml"
 
 
 def _code_hash() -> str:

@@ -15,7 +15,6 @@ log = logging.getLogger("tamin.notify")
 
 def install(app: Any, settings: Any) -> None:
     """Wire the notifications into the app."""
-    from bot.notify.config import NotifySettings
     from bot.notify.hooks import NotifyHooks
     from bot.notify.http import router
     from bot.notify.ledger import Ledger
@@ -38,7 +37,7 @@ def install(app: Any, settings: Any) -> None:
 
         app.state.on_start.append(migrate)
         return
-    cfg = NotifySettings()
+    cfg = settings.notify
     notify = Notify.from_settings(settings, db, cfg=cfg, store=engine.deps.store, api=engine.deps.api,
                                   sms_gateway=engine.deps.sms)
     app.state.notify = notify

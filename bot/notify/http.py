@@ -54,8 +54,10 @@ async def receive_events(request: Request) -> JSONResponse:
         log.warning("events: refused (%s)", why)
         return JSONResponse({"error": why}, status_code=401)
     try:
-        events = _events(json.loads(body))
-    except ValueError:
+        parsed = json.loads(body)
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")  # a lone surrogate can be stored nowhere: refuse it
+        events = _events(parsed)
+    except (ValueError, RecursionError):
         events = None
     if events is None:
         return JSONResponse({"error": "invalid"}, status_code=422)

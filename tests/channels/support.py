@@ -37,6 +37,7 @@ def bot_env(bot_api: FakeBotAPI, sms: FakeKavenegar, redis_url: str | None, **ex
         "KAVENEGAR_API_BASE": sms.url, "KAVENEGAR_API_KEY": "test-key-0123456789abcdef0123",
         "KAVENEGAR_SENDER": "10001420", "KAVENEGAR_OTP_TEMPLATE": "tamin-otp", "KAVENEGAR_WEBHOOK_SECRET": SECRET,
         "INGRESS_BACKOFF_SECONDS": "0.1", "INGRESS_LEASE_SECONDS": "3",
+        "TAMIN_DEV": "1",  # the in-process simulator (and, without an SMS key, the dev outbox) beside the fakes
     }
     if redis_url:
         env["REDIS_URL"] = redis_url

@@ -117,7 +117,7 @@ def console(simulator_url, tmp_path_factory) -> Console:
     settings = Settings(tamin_backend_url=simulator_url, public_base_url=f"http://127.0.0.1:{port}",
                         database_url=f"sqlite+aiosqlite:///{db_file}", redis_url=None, kavenegar_api_key=None,
                         telegram_bot_token=TG_TOKEN, telegram_api_base=botapi.url, telegram_webhook_secret=TG_SECRET,
-                        bale_bot_token=None)
+                        bale_bot_token=None, tamin_dev=True)  # codes in the dev outbox beside a messenger
     app = create_app(settings)
     box: dict = {}
 

@@ -63,7 +63,7 @@ def test_pension_status_from_hello_to_the_answer_with_mistakes_on_the_way(redis_
     import redis
 
     keys = [k.decode() for k in redis.Redis.from_url(url).keys("tamin:s:*")]
-    assert any(chat.user in k for k in keys), "the session lives in Redis"
+    assert any(chat.engine_key() in k for k in keys), "the session lives in Redis"
 
 
 def test_a_person_who_gives_a_wrong_code_keeps_their_place(redis_bot):

@@ -17,7 +17,7 @@ def plain(text: str) -> str:
 
 
 class Chat:
-    """One person in the web chat."""
+    """One person in the web chat; the httpx client keeps the session cookie, as a browser does."""
 
     def __init__(self, base_url: str, user: str | None = None) -> None:
         self.base = base_url
@@ -25,6 +25,12 @@ class Chat:
         self.http = httpx.Client(timeout=30)
         self.last: list[dict] = []
         self.transcript: list[tuple[str, str]] = []
+
+    def engine_key(self) -> str:
+        """The engine's user key of this person: their session cookie and conversation name, derived."""
+        from bot.channels.web import conversation_key
+
+        return conversation_key(self.http.cookies.get("tamin_web", ""), self.user)
 
     def say(self, text: str) -> str:
         """Send text; return the bot's answer as one string."""

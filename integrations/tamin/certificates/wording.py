@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
+from basics.paths import data_dir
 from integrations.tamin.certificates.formatting import CertificateError
-from integrations.tamin.paths import data_dir
 
 FILE = Path("simulator") / "certificate.fa.yml"
 

@@ -14,8 +14,8 @@ from typing import Any
 import jdatetime
 import yaml
 
+from basics.paths import data_dir
 from integrations.tamin.models import Event, Objection, Payment
-from integrations.tamin.paths import data_dir
 from integrations.tamin.simulator import calendar as cal
 from integrations.tamin.simulator import rules
 from integrations.tamin.simulator.errors import forbidden, invalid, not_found
