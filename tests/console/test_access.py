@@ -46,6 +46,9 @@ def _handoff(console, words: str) -> int:
     user = f"w-{uuid.uuid4().hex[:8]}"
     chat.post("/api/chat", json={"user": user, "text": words})
     chat.post("/api/chat", json={"user": user, "choice": "cmd:operator"})
+    from bot.channels.web import conversation_key
+
+    user = conversation_key(chat.cookies.get("tamin_web", ""), user)  # the engine knows the person by session
 
     async def newest():
         from sqlalchemy import select
