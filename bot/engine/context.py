@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.engine.catalog import t
+from bot.engine.failures import Translate, own
 from bot.engine.messages import Channel, Choice, Document, Inbound, Link, Outbound
 from bot.engine.session import FlowState, Identity, Session
 
@@ -31,6 +32,7 @@ class Deps:
     settings: Settings
     nlu: Any  # bot.engine.understand.Understander
     events: Any = None  # hooks for handoffs and measurements (bot.engine.hooks.Hooks)
+    failures: Translate = own  # a back-end's exceptions as the engine's ServiceFailure
 
 
 @dataclass

@@ -9,12 +9,12 @@ from functools import lru_cache
 
 from bot.engine.catalog import t
 from bot.engine.context import Ctx, Deps
+from bot.engine.flow import Answer, Ask, Confirm, Flow
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
 from bot.engine.runner import Outcome, advance, prompt
 from bot.engine.session import FlowState
 from bot.engine.store import StoreUnavailable
 from bot.engine.understand import INTENT_COMMANDS, command_of
-from bot.flows.model import Answer, Ask, Confirm, Flow
 
 log = logging.getLogger("tamin.engine")
 

@@ -13,10 +13,10 @@ import re
 
 from bot.engine.catalog import has
 from bot.engine.context import Ctx
+from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate
 from bot.engine.messages import Choice
 from bot.flows.identity import identity_steps
-from bot.flows.model import Answer, Ask, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import Forbidden, InvalidInput, NotFound
 
 MAX_BUTTONS = 6

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.engine.context import Ctx
+from bot.engine.flow import Answer, Invalid
 from bot.engine.fmt import code
 from bot.engine.messages import Channel, Choice, Document, Link
-from bot.flows.model import Answer, Invalid
 
 
 def yes_no(ctx: Ctx, answer: Answer) -> bool:

@@ -13,11 +13,11 @@ import hashlib
 import re
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, mask_code, number
 from bot.engine.messages import Choice
 from bot.flows.common import yes_no_buttons
 from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
 
 FAQ = {"faq_documents": "dependents.faq_documents", "faq_cost": "dependents.faq_cost",

@@ -12,11 +12,11 @@ import time
 
 from bot.engine import otp
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, mask_code
 from bot.engine.messages import Channel, Choice
 from bot.flows.common import yes_no
 from bot.flows.identity import identity_steps
-from bot.flows.model import Answer, Ask, Do, Flow, Goto, Invalid, Stop
 from bot.flows.workshop import workshop_label, workshop_steps
 
 PAGE_CHARS = 650  # a readable part on a phone screen

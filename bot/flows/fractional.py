@@ -9,12 +9,12 @@ gets the contract with the date the half-yearly payment falls due.
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Ask, Confirm, Do, Flow, Stop
 from bot.engine.fmt import fa, jdate, mask_code, rial
 from bot.engine.messages import Channel, Link
 from bot.flows.common import yes_no_buttons
 from bot.flows.identity import identity_steps, person_name
 from bot.flows.insurance import answer_yes_no
-from bot.flows.model import Ask, Confirm, Do, Flow, Stop
 from integrations.tamin.errors import NotEligible
 
 

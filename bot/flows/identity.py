@@ -12,11 +12,12 @@ import time
 from bot.engine import otp
 from bot.engine.catalog import has
 from bot.engine.context import Ctx
+from bot.engine.failures import ServiceFailure
+from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop
 from bot.engine.fmt import fa, mask_code, mask_for_log
 from bot.engine.messages import Channel
 from bot.engine.session import Identity
-from bot.flows.model import Answer, Ask, Do, Goto, Invalid, Step, Stop
-from integrations.tamin.errors import Down, NotFound
+from integrations.tamin.errors import NotFound
 
 log = logging.getLogger("tamin.identity")
 
@@ -105,7 +106,7 @@ async def send_code(ctx: Ctx) -> None:
     except Exception as exc:  # the gateway refused or timed out: say so, keep everything, offer a retry
         log.warning("one-time code not sent to %s: %s", mask_for_log(ctx.slots["mobile"]), type(exc).__name__)
         ctx.session.otp = None
-        raise Down(reason="sms_failed", message="the one-time code could not be sent") from exc
+        raise ServiceFailure("down", "sms_failed") from exc
     ctx.slots["code_sent"] = int(time.time())
 
 

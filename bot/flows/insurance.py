@@ -8,12 +8,12 @@ not, and issues the certificate that any organization with an agreement can veri
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Do, Flow, Invalid, Say, Stop
 from bot.engine.fmt import fa, jdate, number
 from bot.engine.messages import Channel
 from bot.engine.runner import looks_like_question
 from bot.flows.common import say_certificate, yes_no, yes_no_buttons
 from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Do, Flow, Invalid, Say, Stop
 from integrations.tamin.errors import NotFound
 
 

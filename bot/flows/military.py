@@ -9,10 +9,10 @@ costs, registers the request after a confirmation and hands over the payment lin
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Channel, Choice, Link
 from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import InvalidInput, NotEligible, NotFound
 from integrations.tamin.models import MilitaryRequest
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Choice
 from bot.flows.identity import identity_steps
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
 from bot.flows.workshop import ident, workshop_label, workshop_steps
 from integrations.tamin.errors import NotEligible, NotFound
 

@@ -8,10 +8,10 @@ that any organization with an agreement can verify by its code.
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Ask, Do, Flow, Stop
 from bot.engine.fmt import fa, jdate, rial
 from bot.flows.common import say_certificate, yes_no, yes_no_buttons
 from bot.flows.identity import identity_steps
-from bot.flows.model import Ask, Do, Flow, Stop
 from integrations.tamin.errors import NotFound
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from bot.flows.model import Flow
+from bot.engine.flow import Flow
 
 # module names under bot.flows, in menu order; a module that is not there yet is skipped
 SERVICE_MODULES = [

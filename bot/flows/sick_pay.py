@@ -13,10 +13,10 @@ import hashlib
 import re
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Choice
 from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
 from integrations.tamin.models import SickPayClaim
 

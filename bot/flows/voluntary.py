@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import code, fa, jdate, number, rial
 from bot.engine.messages import Choice, Link
 from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import InvalidInput, NotEligible, TaminError
 from integrations.tamin.models import VoluntaryEligibility
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx
+from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop
 from bot.engine.fmt import fa
 from bot.engine.messages import Choice
-from bot.flows.model import Answer, Ask, Do, Goto, Invalid, Step, Stop
 from integrations.tamin.errors import InvalidInput, NotFound
 
 MAX_UNKNOWN = 3  # unknown workshop codes before the flow gives up
