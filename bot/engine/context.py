@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 
+class Unverified(Exception):
+    """A step read personal data (national code, mobile, workshop) before the person proved who they are."""
+
+
 class SmsGateway(Protocol):
     """Sends SMS: one-time codes and plain texts."""
 
@@ -67,9 +71,34 @@ class Ctx:
 
     @property
     def national_code(self) -> str:
-        """The verified national code of the person talking."""
+        """The verified national code of the person talking; ``Unverified`` before the proof."""
+        return self._proven().national_code
+
+    @property
+    def mobile(self) -> str:
+        """The verified mobile of the person talking; ``Unverified`` before the proof."""
+        return self._proven().mobile
+
+    @property
+    def workshop(self) -> str:
+        """The workshop the verified person was proven to act for; ``Unverified`` otherwise."""
+        self._proven()
+        code = self.slots.get("workshop")
+        if not code or self.slots.get("_proven_workshop") != code:
+            raise Unverified("workshop")
+        return code
+
+    def prove_workshop(self, code: str) -> None:
+        """The back-end said the verified person may act for ``code``."""
+        self._proven()
+        self.slots["workshop"] = code
+        self.slots["_proven_workshop"] = code
+
+    def _proven(self) -> Identity:
         ident = self.session.verified()
-        return ident.national_code if ident else self.slots.get("national_code", "")
+        if ident is None:
+            raise Unverified("person")
+        return ident
 
     @property
     def variant(self) -> str | None:

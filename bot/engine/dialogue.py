@@ -8,7 +8,7 @@ import time
 from functools import lru_cache
 
 from bot.engine.catalog import t
-from bot.engine.context import Ctx, Deps
+from bot.engine.context import Ctx, Deps, Unverified
 from bot.engine.flow import Answer, Ask, Confirm, Flow
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
 from bot.engine.runner import Outcome, advance, prompt
@@ -129,6 +129,12 @@ class Engine:
         except _Command as cmd:
             await self._command(ctx, cmd.command)
             return
+        except Unverified as exc:  # a flow read personal data before the proof: show nothing, end it
+            log.error("flow %s read the %s of an unproven person", flow.name, exc)
+            ctx.out.clear()
+            ctx.session.flow = None
+            ctx.say("engine.not_proven", choices=self._menu(ctx))
+            return
         await self._after(ctx, flow, outcome)
 
     async def _after(self, ctx: Ctx, flow: Flow, outcome: Outcome) -> None:
@@ -205,7 +211,7 @@ class Engine:
         s.flow.tries = 0
         flow = self.flows[s.flow.name]
         if s.flow.awaiting and s.flow.awaiting != "__retry__":
-            step = flow.steps[s.flow.step]
+            step = flow.plan[s.flow.step]
             if isinstance(step, (Ask, Confirm)):
                 ctx.say("engine.resumed", title=ctx.text(flow.title))
                 prompt(ctx, step)
@@ -218,7 +224,7 @@ class Engine:
             ctx.say("engine.what_else", choices=self._menu(ctx))
             return
         flow = self.flows.get(s.flow.name)
-        step = flow.steps[s.flow.step] if flow else None
+        step = flow.plan[s.flow.step] if flow else None
         if isinstance(step, (Ask, Confirm)):
             prompt(ctx, step)
 
@@ -337,7 +343,7 @@ class Engine:
         s = ctx.session
         if s.flow and s.flow.awaiting and s.flow.name in self.flows:
             flow = self.flows[s.flow.name]
-            step = flow.steps[s.flow.step] if s.flow.step < len(flow.steps) else None
+            step = flow.plan[s.flow.step] if s.flow.step < len(flow.plan) else None
             if isinstance(step, Ask) and step.choices:
                 try:
                     step_choices = {c.id: c.title for c in step.choices(ctx)}

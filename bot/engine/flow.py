@@ -160,20 +160,53 @@ class Say(Step):
         self.name, self.key, self.fields, self.choices, self.when = name, key, fields, choices, when
 
 
-@dataclass(slots=True)
+Proof = Callable[[], list[Step]]
+PROOFS: dict[str, Proof] = {}  # name → the steps that prove it (``person`` lives in bot.engine.identity)
+
+
+def define_proof(name: str, steps: Proof) -> None:
+    """Name a proof a flow may declare as its ``identity`` (``person``, ``workshop``...)."""
+    PROOFS[name] = steps
+
+
+def proof_steps(name: str | None) -> list[Step]:
+    """The steps of the proof called ``name`` (none for ``None``)."""
+    if name is None:
+        return []
+    if name not in PROOFS:
+        import bot.engine.identity  # noqa: F401  (defines «person»)
+    if name not in PROOFS:
+        raise KeyError(f"no proof called {name!r}")
+    return PROOFS[name]()
+
+
+@dataclass
 class Flow:
-    """One service: its name (the NLU intent), its menu title and its steps."""
+    """One service: its name (the NLU intent), its menu title, who must be proven, and its steps.
+
+    The engine runs ``opening`` (steps that only read the request itself), then the proof named by
+    ``identity``, then ``steps``. ``identity=None`` is a flow that shows nothing personal.
+    """
 
     name: str
     title: str
     steps: list[Step]
-    identity: bool = True  # the person must prove who they are first
+    identity: str | None = "person"  # the proof the engine runs first: «person», «workshop», or None
     faq: dict[str, str] = field(default_factory=dict)  # digression intent → catalog key
     description: str = ""  # catalog key of a one-paragraph description
+    opening: list[Step] = field(default_factory=list)  # run before the proof: may read only the request
+    _plan: list[Step] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def plan(self) -> list[Step]:
+        """Every step the engine runs, in order: opening, proof, the flow's own."""
+        if self._plan is None:
+            self._plan = [*self.opening, *proof_steps(self.identity), *self.steps]
+        return self._plan
 
     def index(self, step_name: str) -> int:
-        """The position of the step called ``step_name``."""
-        for i, step in enumerate(self.steps):
+        """The position in ``plan`` of the step called ``step_name``."""
+        for i, step in enumerate(self.plan):
             if step.name == step_name:
                 return i
         raise KeyError(f"{self.name}: no step {step_name}")

@@ -89,8 +89,8 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
     if st.awaiting == RETRY_STEP:
         st.awaiting = None
         answer = None
-    while st.step < len(flow.steps):
-        step = flow.steps[st.step]
+    while st.step < len(flow.plan):
+        step = flow.plan[st.step]
         if isinstance(step, (Ask, Confirm)):
             if st.awaiting == step.name and answer is not None:
                 try:

@@ -16,7 +16,6 @@ from bot.engine.context import Ctx
 from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate
 from bot.engine.messages import Choice
-from bot.flows.identity import identity_steps
 from integrations.tamin.errors import Forbidden, InvalidInput, NotFound
 
 MAX_BUTTONS = 6
@@ -134,7 +133,6 @@ FLOW = Flow(
     faq={"faq_documents": "article38.faq_documents", "faq_cost": "article38.faq_cost",
          "faq_why": "article38.faq_why"},
     steps=[
-        *identity_steps(),
         Do("contracts", _mark_loaded, when=lambda c: "contract" not in c.slots),
         Ask("contract", "article38.ask", parse=parse_contract, choices=contract_choices, fields=contract_fields,
             retries=4),

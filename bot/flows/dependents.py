@@ -16,8 +16,7 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, mask_code, number
 from bot.engine.messages import Choice
-from bot.flows.common import yes_no_buttons
-from bot.flows.identity import identity_steps, person_name
+from bot.flows.common import person_name, yes_no_buttons
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
 
 FAQ = {"faq_documents": "dependents.faq_documents", "faq_cost": "dependents.faq_cost",
@@ -267,9 +266,8 @@ FLOW = Flow(
     title="menu.dependents",
     description="dependents.about",
     faq=FAQ,
+    opening=[Do("take_request", take_request)],
     steps=[
-        Do("take_request", take_request),
-        *identity_steps(),
         Do("list", list_dependents),
         Ask("want_add", "dependents.offer_add", parse=parse_want_add,
             choices=yes_no_buttons("dependents.yes_add", "dependents.no_add")),

@@ -16,8 +16,7 @@ from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, mask_code
 from bot.engine.messages import Channel, Choice
 from bot.flows.common import yes_no
-from bot.flows.identity import identity_steps
-from bot.flows.workshop import workshop_label, workshop_steps
+from bot.flows.workshop import workshop_label
 
 PAGE_CHARS = 650  # a readable part on a phone screen
 
@@ -39,7 +38,7 @@ def _sms(ctx: Ctx) -> bool:
 
 async def load(ctx: Ctx) -> None:
     """Tell the agreement's state; stop when it is already accepted."""
-    notice = await ctx.api.e_notice(ctx.slots["workshop"], ctx.national_code)
+    notice = await ctx.api.e_notice(ctx.workshop, ctx.national_code)
     label = workshop_label(ctx)
     if notice.accepted:
         since = ctx.text("e_notice.since", date=jdate(notice.accepted_on)) if notice.accepted_on else ""
@@ -111,8 +110,7 @@ async def not_agreed(ctx: Ctx) -> None:
 
 
 def _mobile(ctx: Ctx) -> str:
-    ident = ctx.session.verified()
-    return ident.mobile if ident else ctx.slots.get("mobile", "")
+    return ctx.mobile
 
 
 async def send_code(ctx: Ctx) -> None:
@@ -160,7 +158,7 @@ def parse_code(ctx: Ctx, answer: Answer) -> bool:
 
 async def accept(ctx: Ctx) -> None:
     """Accept the agreement and tell its state afterwards."""
-    notice = await ctx.api.accept_e_notice(ctx.slots["workshop"], ctx.national_code,
+    notice = await ctx.api.accept_e_notice(ctx.workshop, ctx.national_code,
                                            idempotency_key=idempotency_key(ctx, "accept"))
     label = workshop_label(ctx)
     if not notice.accepted:
@@ -173,9 +171,8 @@ FLOW = Flow(
     title="menu.e_notice",
     description="e_notice.about",
     faq={"faq_documents": "e_notice.faq_documents", "faq_cost": "e_notice.faq_cost", "faq_why": "e_notice.faq_why"},
+    identity="workshop",
     steps=[
-        *identity_steps(),
-        *workshop_steps(),
         Do("load", load),
         Ask("page", "e_notice.page", parse=parse_page, choices=page_choices, fields=page_fields, keep=False,
             when=_reading),

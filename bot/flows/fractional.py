@@ -12,8 +12,7 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Ask, Confirm, Do, Flow, Stop
 from bot.engine.fmt import fa, jdate, mask_code, rial
 from bot.engine.messages import Channel, Link
-from bot.flows.common import yes_no_buttons
-from bot.flows.identity import identity_steps, person_name
+from bot.flows.common import person_name, yes_no_buttons
 from bot.flows.insurance import answer_yes_no
 from integrations.tamin.errors import NotEligible
 
@@ -82,7 +81,6 @@ FLOW = Flow(
     faq={"faq_documents": "fractional.faq_documents", "faq_cost": "fractional.faq_cost",
          "faq_why": "fractional.faq_why"},
     steps=[
-        *identity_steps(),
         Do("load", load),
         Ask("agree", "fractional.ask_agree", parse=answer_yes_no,
             choices=yes_no_buttons("fractional.yes_agree", "fractional.no_agree"),

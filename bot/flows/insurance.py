@@ -12,8 +12,7 @@ from bot.engine.flow import Answer, Ask, Do, Flow, Invalid, Say, Stop
 from bot.engine.fmt import fa, jdate, number
 from bot.engine.messages import Channel
 from bot.engine.runner import looks_like_question
-from bot.flows.common import say_certificate, yes_no, yes_no_buttons
-from bot.flows.identity import identity_steps, person_name
+from bot.flows.common import person_name, say_certificate, yes_no, yes_no_buttons
 from integrations.tamin.errors import NotFound
 
 
@@ -75,7 +74,6 @@ FLOW = Flow(
     description="insurance.about",
     faq={"faq_documents": "insurance.faq_documents", "faq_cost": "insurance.faq_cost", "faq_why": "insurance.faq_why"},
     steps=[
-        *identity_steps(),
         Do("load", load_relationship),
         Ask("want_certificate", "insurance.offer_certificate", parse=answer_yes_no,
             choices=yes_no_buttons("insurance.yes_certificate", "insurance.no_certificate")),

@@ -12,7 +12,7 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Channel, Choice, Link
-from bot.flows.identity import identity_steps, person_name
+from bot.flows.common import person_name
 from integrations.tamin.errors import InvalidInput, NotEligible, NotFound
 from integrations.tamin.models import MilitaryRequest
 
@@ -129,7 +129,6 @@ FLOW = Flow(
     description="military.about",
     faq={"faq_documents": "military.faq_documents", "faq_cost": "military.faq_cost", "faq_why": "military.faq_why"},
     steps=[
-        *identity_steps(),
         Do("check", check),
         Ask("months", "military.ask_months", parse=parse_months, choices=_months_choices, fields=_months_fields,
             retries=5),

@@ -15,8 +15,7 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Choice
-from bot.flows.identity import identity_steps
-from bot.flows.workshop import ident, workshop_label, workshop_steps
+from bot.flows.workshop import ident, workshop_label
 from integrations.tamin.errors import NotEligible, NotFound
 
 REASONS = ("wrong_period", "wrong_amount", "already_paid", "not_employed", "other")
@@ -58,7 +57,7 @@ def hearing_text(ctx: Ctx, o) -> str:
 
 async def load(ctx: Ctx) -> None:
     """The workshop's debt items and its objections; show the objections first."""
-    code, actor = ctx.slots["workshop"], ctx.national_code
+    code, actor = ctx.workshop, ctx.national_code
     debt = await ctx.api.workshop_debt(code, actor)
     filed = await ctx.api.objections(code, actor)
     open_ids = {o.debt_id for o in filed if o.state != "decided"}
@@ -193,7 +192,7 @@ async def file(ctx: Ctx) -> None:
     """File the objection and tell its number and hearing."""
     item = _item(ctx)
     try:
-        o = await ctx.api.file_objection(ctx.slots["workshop"], ctx.national_code, item["id"], ctx.slots["reason"],
+        o = await ctx.api.file_objection(ctx.workshop, ctx.national_code, item["id"], ctx.slots["reason"],
                                          ctx.slots.get("details") or "", idempotency_key=idempotency_key(ctx, "file"))
     except NotEligible as exc:
         if exc.reason == "objection_exists":
@@ -215,9 +214,8 @@ FLOW = Flow(
     description="objection.about",
     faq={"faq_documents": "objection.faq_documents", "faq_cost": "objection.faq_cost",
          "faq_why": "objection.faq_why"},
+    identity="workshop",
     steps=[
-        *identity_steps(),
-        *workshop_steps(),
         Do("load", load),
         Ask("new", "objection.ask_new", parse=parse_new, choices=new_choices,
             when=lambda c: bool(c.slots.get("_has_objections"))),

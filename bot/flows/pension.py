@@ -11,7 +11,6 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Ask, Do, Flow, Stop
 from bot.engine.fmt import fa, jdate, rial
 from bot.flows.common import say_certificate, yes_no, yes_no_buttons
-from bot.flows.identity import identity_steps
 from integrations.tamin.errors import NotFound
 
 
@@ -47,7 +46,6 @@ FLOW = Flow(
     description="pension.about",
     faq={"faq_documents": "pension.faq_documents", "faq_cost": "pension.faq_cost", "faq_why": "pension.faq_why"},
     steps=[
-        *identity_steps(),
         Do("load", load_pension),
         Ask("want_certificate", "pension.offer_certificate", parse=yes_no,
             choices=yes_no_buttons("pension.yes_certificate", "pension.no_certificate"),

@@ -16,7 +16,7 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Choice
-from bot.flows.identity import identity_steps, person_name
+from bot.flows.common import person_name
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
 from integrations.tamin.models import SickPayClaim
 
@@ -255,7 +255,6 @@ FLOW = Flow(
     description="sick_pay.about",
     faq=FAQ,
     steps=[
-        *identity_steps(),
         Do("eligibility", check_eligibility),
         Ask("date_from", "sick_pay.ask_date_from", parse=parse_date_from, retries=4),
         Ask("date_to", "sick_pay.ask_date_to", parse=parse_date_to, retries=4),

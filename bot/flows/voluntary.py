@@ -15,7 +15,7 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import code, fa, jdate, number, rial
 from bot.engine.messages import Choice, Link
-from bot.flows.identity import identity_steps, person_name
+from bot.flows.common import person_name
 from integrations.tamin.errors import InvalidInput, NotEligible, TaminError
 from integrations.tamin.models import VoluntaryEligibility
 
@@ -146,7 +146,6 @@ FLOW = Flow(
     description="voluntary.about",
     faq={"faq_documents": "voluntary.faq_documents", "faq_cost": "voluntary.faq_cost", "faq_why": "voluntary.faq_why"},
     steps=[
-        *identity_steps(),
         Do("check", check),
         Ask("wage", "voluntary.ask_wage", parse=parse_wage, choices=_wage_choices, fields=_range, retries=5),
         Do("quote", quote),

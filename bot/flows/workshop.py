@@ -1,7 +1,7 @@
 """Acting for a workshop: which workshop, and the back-end's word that this person may act for it.
 
 Employers and their authorized representatives act for a workshop (کارگاه) named by its
-ten-digit code. After the identity steps, the workshop steps offer the person's own
+ten-digit code. A flow declares ``identity="workshop"``: after the person's proof, these steps offer the person's own
 workshop as a button when the back-end lists exactly one (a typed code is accepted too),
 otherwise ask for the code; then ``workshop_access`` must say the verified national code is
 the employer or a representative. Anyone else is stopped before any figure is read.
@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx
-from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop
+from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop, define_proof
 from bot.engine.fmt import fa
+from bot.engine.identity import person_proof
 from bot.engine.messages import Choice
 from integrations.tamin.errors import InvalidInput, NotFound
 
@@ -96,6 +97,7 @@ async def check_access(ctx: Ctx) -> None:
         raise Goto("workshop", "workshop.unknown", forget=("workshop",), code=fa(code)) from None
     if access.role == "none":
         raise Stop("workshop.no_access", code=fa(code))
+    ctx.prove_workshop(code)
     ctx.slots["workshop_name"] = access.workshop_name
     ctx.slots["workshop_role"] = access.role
 
@@ -119,3 +121,6 @@ def ident(value: str | None) -> str:
     """An identifier for people: Persian digits, unless it has Latin letters (D3, OBJ-…), kept as typed."""
     text = str(value or "")
     return text if re.search(r"[A-Za-z]", text) else fa(text)
+
+
+define_proof("workshop", lambda: [*person_proof(), *workshop_steps()])

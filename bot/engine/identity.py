@@ -1,7 +1,9 @@
-"""Proving who you are: national code, your own mobile, the registry's match, a one-time code.
+"""Proving who you are, the engine's job: national code, your own mobile, the registry's match, a code.
 
-On SMS the sender's number is the mobile and no code is needed; the national code is still
-checked against it. Tries are limited per person and per national code.
+A flow declares ``identity="person"`` (the default) and the engine runs these steps before the
+flow's own; until they succeed, ``ctx.national_code`` and ``ctx.mobile`` raise ``Unverified``. On SMS
+the sender's number is the mobile and no code is needed; the national code is still checked
+against it. Tries are limited per person and per national code.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from bot.engine import otp
 from bot.engine.catalog import has
 from bot.engine.context import Ctx
 from bot.engine.failures import ServiceFailure
-from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop
+from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop, define_proof
 from bot.engine.fmt import fa, mask_code, mask_for_log
 from bot.engine.messages import Channel
 from bot.engine.session import Identity
-from integrations.tamin.errors import NotFound
 
 log = logging.getLogger("tamin.identity")
 
@@ -137,8 +138,11 @@ async def remember(ctx: Ctx) -> None:
     ctx.session.otp = None
     try:
         person = await ctx.api.person(nc)
-    except NotFound:
-        raise Stop("identity.no_record") from None
+    except Exception as exc:
+        failure = ctx.deps.failures(exc)
+        if failure is not None and failure.kind == "not_found":
+            raise Stop("identity.no_record") from None
+        raise
     ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
     ctx.session.identity = Identity(nc, number, time.time() + ctx.deps.settings.verified_ttl_seconds,
                                     ctx.slots["name"])
@@ -170,19 +174,8 @@ def _carry_identity(ctx: Ctx) -> bool:
     return False
 
 
-async def person_name(ctx: Ctx) -> str:
-    """The verified person's full name (read from the back-end only if the identity did not carry it)."""
-    if not ctx.slots.get("name"):
-        try:
-            person = await ctx.api.person(ctx.national_code)
-        except NotFound:
-            raise Stop("identity.no_record") from None
-        ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
-    return ctx.slots["name"]
-
-
-def identity_steps() -> list[Step]:
-    """The steps that come before any personal data is shown."""
+def person_proof() -> list[Step]:
+    """The steps that come before any personal data of a person is shown."""
     return [
         Do("carry_identity", _noop, when=_carry_identity),
         Ask("national_code", "identity.ask_national_code", parse=parse_national_code, fields=_service_title,
@@ -199,3 +192,6 @@ def identity_steps() -> list[Step]:
 
 async def _noop(ctx: Ctx) -> None:
     return None
+
+
+define_proof("person", person_proof)
