@@ -137,12 +137,18 @@ class Confirm(Step):
 
 @dataclass(slots=True)
 class Do(Step):
-    """Run an action: call the back-end, keep results in slots, say something."""
+    """Run an action: call the back-end, keep results in slots, say something.
+
+    ``proof="code"`` (a payout) or ``"signature"`` (an agreement) makes the engine ask a one-time
+    code to the verified mobile first; see bot.engine.consent.
+    """
 
     action: Callable[[Ctx], Awaitable[None]] | None = None
+    proof: str | None = None
 
-    def __init__(self, name: str, action: Callable[[Ctx], Awaitable[None]], *, when: Condition | None = None) -> None:
-        self.name, self.action, self.when = name, action, when
+    def __init__(self, name: str, action: Callable[[Ctx], Awaitable[None]], *, when: Condition | None = None,
+                 proof: str | None = None) -> None:
+        self.name, self.action, self.when, self.proof = name, action, when, proof
 
 
 @dataclass(slots=True)
@@ -201,7 +207,14 @@ class Flow:
     def plan(self) -> list[Step]:
         """Every step the engine runs, in order: opening, proof, the flow's own."""
         if self._plan is None:
-            self._plan = [*self.opening, *proof_steps(self.identity), *self.steps]
+            plan = [*self.opening, *proof_steps(self.identity)]
+            for step in self.steps:
+                if isinstance(step, Do) and step.proof:
+                    from bot.engine.consent import code_steps
+
+                    plan.extend(code_steps(step))
+                plan.append(step)
+            self._plan = plan
         return self._plan
 
     def index(self, step_name: str) -> int:

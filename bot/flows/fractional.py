@@ -87,6 +87,6 @@ FLOW = Flow(
             fields=lambda c: {"total": fa(c.slots.get("total", ""))}),
         Do("declined", declined, when=lambda c: not c.slots.get("agree")),
         Confirm("confirm", "fractional.summary", fields=_summary),
-        Do("contract", contract),
+        Do("contract", contract, proof="code"),
     ],
 )

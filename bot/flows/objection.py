@@ -227,6 +227,6 @@ FLOW = Flow(
         Say("documents", "objection.documents"),
         Confirm("confirm", "objection.confirm", fields=confirm_fields, redo="item",
                 forget=("item", "reason", "details")),
-        Do("file", file),
+        Do("file", file, proof="code"),
     ],
 )

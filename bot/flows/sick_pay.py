@@ -14,10 +14,10 @@ import re
 
 from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
-from bot.engine.fmt import fa, jdate, number, rial
+from bot.engine.fmt import fa, jdate, mask_iban, number, rial
 from bot.engine.messages import Choice
 from bot.flows.common import person_name
-from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
+from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound, TaminError
 from integrations.tamin.models import SickPayClaim
 
 FAQ = {"faq_documents": "sick_pay.faq_documents", "faq_cost": "sick_pay.faq_cost", "faq_why": "sick_pay.faq_why"}
@@ -203,7 +203,7 @@ async def go_fix(ctx: Ctx) -> None:
 def summary_fields(ctx: Ctx) -> dict:
     s = ctx.slots
     return dict(start=jdate(s["date_from"]), end=jdate(s["date_to"]), test=jdate(s["test_date"]),
-                ref=fa(s["test_ref"]), sheba=fa(s["sheba"]), days=fa(_days(s["date_from"], s["date_to"])))
+                ref=fa(s["test_ref"]), sheba=mask_iban(s["sheba"]), days=fa(_days(s["date_from"], s["date_to"])))
 
 
 def _days(start: str, end: str) -> int:
@@ -221,7 +221,17 @@ async def file_claim(ctx: Ctx) -> None:
     try:
         claim = await ctx.api.sick_pay_claim(ctx.national_code, s["date_from"], s["date_to"], s["test_date"],
                                              s["test_ref"], s["sheba"], idempotency_key=key)
-    except InvalidInput as exc:
+    except TaminError as exc:
+        if exc.reason == "iban_not_owned":  # the bank says the Sheba is not in the claimant's name
+            raise Goto("sheba", "sick_pay.backend.iban_not_owned", forget=("sheba", "confirm"),
+                       sheba=mask_iban(s["sheba"])) from None
+        if isinstance(exc, NotEligible):
+            reason = exc.reason if exc.reason in REFUSALS else "other"
+            raise Stop(f"sick_pay.refused.{reason}", name=s.get("name", "")) from None
+        if isinstance(exc, Conflict):
+            raise Stop("sick_pay.refused.already_claimed", name=s.get("name", "")) from None
+        if not isinstance(exc, InvalidInput):
+            raise
         d = exc.details or {}
         if exc.reason == "bad_sheba":
             raise Goto("sheba", "sick_pay.backend.bad_sheba", forget=("sheba", "confirm")) from None
@@ -234,18 +244,13 @@ async def file_claim(ctx: Ctx) -> None:
         if exc.reason in ("bad_dates", "bad_date"):
             raise Goto("date_from", "sick_pay.backend.bad_dates", forget=("date_from", "date_to", "confirm")) from None
         raise
-    except NotEligible as exc:
-        reason = exc.reason if exc.reason in REFUSALS else "other"
-        raise Stop(f"sick_pay.refused.{reason}", name=s.get("name", "")) from None
-    except Conflict:
-        raise Stop("sick_pay.refused.already_claimed", name=s.get("name", "")) from None
     ctx.say("sick_pay.registered", **_claim_fields(claim))
 
 
 def _claim_fields(claim: SickPayClaim) -> dict:
     return dict(tracking=fa(claim.tracking_number), start=jdate(claim.leave_from), end=jdate(claim.leave_to),
                 days=number(claim.days), waiting=number(claim.waiting_days), paid=number(claim.paid_days),
-                daily=rial(claim.daily_amount), total=rial(claim.total_amount), sheba=fa(claim.sheba_masked),
+                daily=rial(claim.daily_amount), total=rial(claim.total_amount), sheba=mask_iban(claim.sheba_masked),
                 filed=jdate(claim.filed_on))
 
 
@@ -265,6 +270,6 @@ FLOW = Flow(
         Ask("fix", "sick_pay.ask_fix", parse=parse_fix, choices=_fix_choices, keep=False,
             when=lambda c: not c.slots.get("confirm")),
         Do("go_fix", go_fix, when=lambda c: not c.slots.get("confirm")),
-        Do("claim", file_claim),
+        Do("claim", file_claim, proof="code"),
     ],
 )

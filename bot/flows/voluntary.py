@@ -150,6 +150,6 @@ FLOW = Flow(
         Ask("wage", "voluntary.ask_wage", parse=parse_wage, choices=_wage_choices, fields=_range, retries=5),
         Do("quote", quote),
         Confirm("confirm", "voluntary.summary", fields=_summary, redo="wage", forget=("wage", "premium")),
-        Do("contract", contract),
+        Do("contract", contract, proof="code"),
     ],
 )
