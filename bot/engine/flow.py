@@ -199,7 +199,6 @@ class Flow:
     steps: list[Step]
     identity: str | None = "person"  # the proof the engine runs first: «person», «workshop», or None
     faq: dict[str, str] = field(default_factory=dict)  # digression intent → catalog key
-    description: str = ""  # catalog key of a one-paragraph description
     opening: list[Step] = field(default_factory=list)  # run before the proof: may read only the request
     _plan: list[Step] | None = field(default=None, init=False, repr=False, compare=False)
 

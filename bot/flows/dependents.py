@@ -264,7 +264,6 @@ async def add(ctx: Ctx) -> None:
 FLOW = Flow(
     name="dependents",
     title="menu.dependents",
-    description="dependents.about",
     faq=FAQ,
     opening=[Do("take_request", take_request)],
     steps=[

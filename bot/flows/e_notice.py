@@ -169,7 +169,6 @@ async def accept(ctx: Ctx) -> None:
 FLOW = Flow(
     name="e_notice",
     title="menu.e_notice",
-    description="e_notice.about",
     faq={"faq_documents": "e_notice.faq_documents", "faq_cost": "e_notice.faq_cost", "faq_why": "e_notice.faq_why"},
     identity="workshop",
     steps=[

@@ -77,7 +77,6 @@ async def contract(ctx: Ctx) -> None:
 FLOW = Flow(
     name="fractional_month",
     title="menu.fractional_month",
-    description="fractional.about",
     faq={"faq_documents": "fractional.faq_documents", "faq_cost": "fractional.faq_cost",
          "faq_why": "fractional.faq_why"},
     steps=[

@@ -71,7 +71,6 @@ async def _fail_soft(ctx: Ctx) -> None:
 FLOW = Flow(
     name="insurance_record",
     title="menu.insurance_record",
-    description="insurance.about",
     faq={"faq_documents": "insurance.faq_documents", "faq_cost": "insurance.faq_cost", "faq_why": "insurance.faq_why"},
     steps=[
         Do("load", load_relationship),

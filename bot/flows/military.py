@@ -126,7 +126,6 @@ async def register(ctx: Ctx) -> None:
 FLOW = Flow(
     name="military_service",
     title="menu.military_service",
-    description="military.about",
     faq={"faq_documents": "military.faq_documents", "faq_cost": "military.faq_cost", "faq_why": "military.faq_why"},
     steps=[
         Do("check", check),

@@ -211,7 +211,6 @@ async def file(ctx: Ctx) -> None:
 FLOW = Flow(
     name="objection",
     title="menu.objection",
-    description="objection.about",
     faq={"faq_documents": "objection.faq_documents", "faq_cost": "objection.faq_cost",
          "faq_why": "objection.faq_why"},
     identity="workshop",

@@ -257,7 +257,6 @@ def _claim_fields(claim: SickPayClaim) -> dict:
 FLOW = Flow(
     name="sick_pay",
     title="menu.sick_pay",
-    description="sick_pay.about",
     faq=FAQ,
     steps=[
         Do("eligibility", check_eligibility),

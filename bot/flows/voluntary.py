@@ -143,7 +143,6 @@ async def contract(ctx: Ctx) -> None:
 FLOW = Flow(
     name="voluntary_insurance",
     title="menu.voluntary_insurance",
-    description="voluntary.about",
     faq={"faq_documents": "voluntary.faq_documents", "faq_cost": "voluntary.faq_cost", "faq_why": "voluntary.faq_why"},
     steps=[
         Do("check", check),
