@@ -142,6 +142,12 @@ class Engine:
         if outcome is Outcome.WAITING:
             return
         events = self.deps.events
+        if outcome is Outcome.LOOPED:
+            if events is not None:
+                await events.flow_ended(ctx.inbound, flow.name, "looped", None)
+            s.flow = None
+            ctx.say("engine.looped", choices=self._menu(ctx))
+            return
         if outcome is Outcome.GAVE_UP:
             step = s.flow.awaiting if s.flow else None
             if events is not None:

@@ -25,6 +25,10 @@ class Outcome(Enum):
     WAITING = "waiting"  # a question is open
     DONE = "done"  # the flow finished
     GAVE_UP = "gave_up"  # too many wrong answers to one question
+    LOOPED = "looped"  # the step budget of one turn ran out (a Goto loop): the flow is stopped
+
+
+STEP_BUDGET = 200  # steps one turn may run; a real flow needs a few dozen at most
 
 
 Digress = Callable[[Ctx, Answer], Awaitable[bool]]
@@ -89,7 +93,12 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
     if st.awaiting == RETRY_STEP:
         st.awaiting = None
         answer = None
+    budget = STEP_BUDGET
     while st.step < len(flow.plan):
+        budget -= 1
+        if budget < 0:
+            log.error("step budget spent in %s at step %s: a Goto loop", flow.name, flow.plan[st.step].name)
+            return Outcome.LOOPED
         step = flow.plan[st.step]
         if isinstance(step, (Ask, Confirm)):
             if st.awaiting == step.name and answer is not None:
