@@ -200,6 +200,7 @@ class Flow:
     identity: str | None = "person"  # the proof the engine runs first: «person», «workshop», or None
     faq: dict[str, str] = field(default_factory=dict)  # digression intent → catalog key
     opening: list[Step] = field(default_factory=list)  # run before the proof: may read only the request
+    prefill: tuple[str, ...] = ()  # slots a service button (a notice's) may fill: ``svc:name|slot=value``
     _plan: list[Step] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

@@ -129,6 +129,7 @@ async def _mark_loaded(ctx: Ctx) -> None:
 FLOW = Flow(
     name="article38",
     title="menu.article38",
+    prefill=("contract",),
     faq={"faq_documents": "article38.faq_documents", "faq_cost": "article38.faq_cost",
          "faq_why": "article38.faq_why"},
     steps=[

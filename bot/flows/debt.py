@@ -147,6 +147,7 @@ async def pay(ctx: Ctx) -> None:
 FLOW = Flow(
     name="employer_debt",
     title="menu.employer_debt",
+    prefill=("workshop",),
     faq={"faq_documents": "debt.faq_documents", "faq_cost": "debt.faq_cost", "faq_why": "debt.faq_why"},
     identity="workshop",
     steps=[

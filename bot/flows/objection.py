@@ -211,6 +211,7 @@ async def file(ctx: Ctx) -> None:
 FLOW = Flow(
     name="objection",
     title="menu.objection",
+    prefill=("workshop", "objection"),
     faq={"faq_documents": "objection.faq_documents", "faq_cost": "objection.faq_cost",
          "faq_why": "objection.faq_why"},
     identity="workshop",
