@@ -29,20 +29,6 @@ _NC_REASONS = {"length": "dependents.nc_length", "checksum": "dependents.nc_chec
                "repeated": "dependents.nc_checksum"}
 _ADD = re.compile(r"اضافه|افزودن|ثبت|تحت\s*(پوشش|تکفل)|زیر\s*پوشش|بیمه\s*(کن|کردن|کنم)|add|ezafe")
 _LIST = re.compile(r"لیست|فهرست|مشاهده|ببینم|نمایش|کیا|چه\s*کسانی")
-_QUESTION = re.compile(r"\?|چرا|چقدر|چه\s|چطور|چگونه|آیا|کی\s|چند|شرایط|شرط")
-_TOPIC_DOCS = re.compile(r"مدرک|مدارک|گواهی|شناسنامه|کاغذ")
-_TOPIC_COST = re.compile(r"هزینه|رایگان|کارمزد|حق\s*بیمه|پول")
-_TOPIC_WHY = re.compile(r"چرا|شرایط|شرط|سن|سال|دانشجو|محصل|ازدواج|ازکارافتاده|از\s*کار\s*افتاده|معلول")
-
-
-def _faq_digression(answer: Answer, step: str) -> None:
-    """A question about the rules typed where an answer was expected: explain, then ask again."""
-    text = answer.text
-    if not text or not _QUESTION.search(text):
-        return
-    for rx, key in ((_TOPIC_DOCS, "faq_documents"), (_TOPIC_COST, "faq_cost"), (_TOPIC_WHY, "faq_why")):
-        if rx.search(text):
-            raise Goto(step, FAQ[key])
 
 
 _PREFIXES = {"همسر": "spouse", "شوهر": "spouse", "فرزند": "child", "پسر": "child", "دختر": "child", "بچه": "child",
@@ -141,7 +127,6 @@ def parse_want_add(ctx: Ctx, answer: Answer) -> bool:
         return True
     value = yes_no(answer.text)
     if value is None:
-        _faq_digression(answer, "want_add")
         raise Invalid("common.answer_yes_no")
     return value
 
@@ -162,7 +147,6 @@ def parse_relation(ctx: Ctx, answer: Answer) -> str:
         if code and "dep_nc" not in ctx.slots and code != ctx.national_code:
             ctx.slots["dep_nc"] = code
         return relation
-    _faq_digression(answer, "relation")
     raise Invalid("dependents.relation_pick_one")
 
 
@@ -172,7 +156,6 @@ def parse_dep_nc(ctx: Ctx, answer: Answer) -> str:
 
     code = national_code(answer.text)
     if not code:
-        _faq_digression(answer, "dep_nc")
         digits = "".join(ch for ch in answer.text if ch in "0123456789")
         if not digits:
             raise Invalid("dependents.nc_missing")
@@ -207,7 +190,6 @@ def parse_fix(ctx: Ctx, answer: Answer) -> str:
         return "dep_nc"
     if "انصراف" in answer.text:
         return "cancel"
-    _faq_digression(answer, "fix")
     raise Invalid("dependents.fix_pick_one")
 
 

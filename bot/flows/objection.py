@@ -15,6 +15,7 @@ from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Choice
+from bot.engine.runner import looks_like_question
 from bot.flows.workshop import ident, workshop_label
 from integrations.tamin.errors import NotEligible, NotFound
 
@@ -29,7 +30,6 @@ _REASON_WORDS = [
     ("wrong_period", re.compile(r"دوره|ماه|تاریخ")),
     ("wrong_amount", re.compile(r"مبلغ|محاسبه|زیاد|بیشتر|اشتباه|نادرست|غلط|جریمه|درصد")),
 ]
-_QUESTION = re.compile(r"[?؟]\s*$|^(چه|چرا|چطور|چگونه|کجا|آیا|چقدر|چند|کدام|کی)\b|مدرک|هزینه")
 
 
 def _items(ctx: Ctx) -> list[dict]:
@@ -153,7 +153,7 @@ def parse_reason(ctx: Ctx, answer: Answer) -> str:
     if answer.choice and answer.choice.startswith("rsn:") and answer.choice[4:] in REASONS:
         return answer.choice[4:]
     text = (answer.text or "").strip()
-    if _QUESTION.search(text):
+    if looks_like_question(text) or re.search(r"[?؟]\s*$", text):
         raise Invalid("objection.reason_pick")  # a question: the engine may answer it and ask again
     for r in REASONS:
         if text == ctx.text(f"objection.reason.{r}"):

@@ -25,27 +25,12 @@ REFUSALS = ("not_insured", "not_compulsory", "no_positive_test", "already_claime
 FIELDS = ("date_from", "date_to", "test_date", "test_ref", "sheba")
 _SHEBA_REASONS = {"length": "sick_pay.sheba_length", "checksum": "sick_pay.sheba_checksum",
                   "country": "sick_pay.sheba_country", "missing": "sick_pay.sheba_missing"}
-_QUESTION = re.compile(r"\?|چرا|چقدر|چه\s|چطور|چگونه|آیا|کی\s|چند")
-_TOPIC_DOCS = re.compile(r"مدرک|مدارک|گواهی|نامه|کاغذ")
-_TOPIC_COST = re.compile(r"هزینه|رایگان|کارمزد|پول\s*(بدم|بدهم|میخواد|می‌خواد)")
-_TOPIC_WHY = re.compile(r"چرا|روز\s*اول|روزهای\s*اول|سه\s*روز|3\s*روز|انتظار|درصد|دو\s*سوم|سه\s*چهارم|چقدر|چه\s*مبلغ|"
-                        r"چطور\s*حساب|محاسبه|کمتر")
 
 
 def _today() -> str:
     import jdatetime
 
     return jdatetime.date.today().strftime("%Y-%m-%d")
-
-
-def _faq_digression(ctx: Ctx, answer: Answer, step: str) -> None:
-    """A question about the rules typed where an answer was expected: explain, then ask again."""
-    text = answer.text
-    if not text or not _QUESTION.search(text):
-        return
-    for rx, key in ((_TOPIC_DOCS, "faq_documents"), (_TOPIC_COST, "faq_cost"), (_TOPIC_WHY, "faq_why")):
-        if rx.search(text):
-            raise Goto(step, FAQ[key])
 
 
 # --- eligibility -------------------------------------------------------------------------------
@@ -86,7 +71,6 @@ def _date(ctx: Ctx, answer: Answer, step: str) -> str:
 
     value = jalali_date(answer.text)
     if value is None:
-        _faq_digression(ctx, answer, step)
         raise Invalid("sick_pay.bad_date" if re.search(r"\d", answer.text) else "sick_pay.date_missing")
     if value > _today():
         raise Invalid("sick_pay.date_future", date=jdate(value), today=jdate(_today()))
@@ -148,7 +132,6 @@ def parse_test_ref(ctx: Ctx, answer: Answer) -> str:
     compact = re.sub(r"[\s\-_/]", "", answer.text)
     if re.fullmatch(r"[A-Za-z0-9]{4,40}", compact) and re.search(r"\d", compact):
         return compact.upper()
-    _faq_digression(ctx, answer, "test_ref")
     if not re.search(r"\d", compact):
         raise Invalid("sick_pay.test_ref_missing")
     raise Invalid("sick_pay.test_ref_invalid")
@@ -161,7 +144,6 @@ def parse_sheba(ctx: Ctx, answer: Answer) -> str:
     value = sheba(answer.text)
     if value:
         return value
-    _faq_digression(ctx, answer, "sheba")
     text = re.sub(r"[\s\-]", "", answer.text).upper()
     found = re.search(r"([A-Z]{2})?\d+", text)
     if not found:
@@ -185,7 +167,6 @@ def parse_fix(ctx: Ctx, answer: Answer) -> str:
     for word, field in words.items():
         if word in answer.text:
             return field
-    _faq_digression(ctx, answer, "fix")
     raise Invalid("sick_pay.fix_pick_one")
 
 
