@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from bot.engine.catalog import has
-from bot.engine.flow import PROOFS, Ask, Confirm, Do, Flow, Say, Step, proof_steps
+from bot.engine.flow import PROOFS, Ask, Confirm, Do, Flow, Review, Say, Step, proof_steps
 
 _KEY = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
 _KEY_CALLS = {"Stop": 0, "Invalid": 0, "Goto": 1, "say": 0, "text": 0, "choice": 1}
@@ -61,6 +61,10 @@ def _flow_problems(flow: Flow, intents: set[str], guide: set[str]) -> list[str]:
             out.append(f"faq text {key!r} missing")
     for step in flow.plan:
         out += _step_problems(step, set(names))
+    for review in (s for s in flow.steps if isinstance(s, Review)):
+        out += [f"review {review.name!r}: {slot!r} names no step" for slot in review.items if slot not in names]
+        out += [f"review {review.name!r}: text {k!r} missing" for k in
+                [*review.items.values(), review.cancel, review.pick_one] if not has(k)]
     for module, fns in _modules(flow).items():
         targets, keys = _literals(module)
         if getattr(sys.modules[module], "FLOW", None) is not flow:  # a shared module: only the functions used

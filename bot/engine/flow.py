@@ -77,6 +77,10 @@ class Step:
     name: str
     when: Condition | None = None
 
+    def expand(self) -> list[Step]:
+        """The steps the engine runs for this one (most steps are just themselves)."""
+        return [self]
+
 
 @dataclass(slots=True)
 class Ask(Step):
@@ -150,6 +154,14 @@ class Do(Step):
                  proof: str | None = None) -> None:
         self.name, self.action, self.when, self.proof = name, action, when, proof
 
+    def expand(self) -> list[Step]:
+        """A write with a proof gets the one-time-code steps before it."""
+        if not self.proof:
+            return [self]
+        from bot.engine.consent import code_steps
+
+        return [*code_steps(self), self]
+
 
 @dataclass(slots=True)
 class Say(Step):
@@ -164,6 +176,62 @@ class Say(Step):
         when: Condition | None = None,
     ) -> None:
         self.name, self.key, self.fields, self.choices, self.when = name, key, fields, choices, when
+
+
+@dataclass(slots=True)
+class Review(Step):
+    """A summary before a write: «yes» goes on; «no» offers one button per answer to correct.
+
+    ``items`` maps each slot that may be corrected to its button's catalog key; the person's pick
+    goes back to that question alone (the other answers are kept), then to this summary again.
+    ``cancel`` is the key of the «give up» button; ``ask`` asks which answer to correct and
+    ``pick_one`` says a typed answer fitted none; ``recognize`` reads a typed pick («شبا»).
+    """
+
+    summary: str = ""
+    fields: Fields | None = None
+    items: dict[str, str] = field(default_factory=dict)
+    ask: str = ""
+    cancel: str = ""
+    pick_one: str = ""
+    recognize: Callable[[str], str | None] | None = None
+
+    def __init__(
+        self, name: str, summary: str, *, items: dict[str, str], ask: str, cancel: str, pick_one: str,
+        fields: Fields | None = None, recognize: Callable[[str], str | None] | None = None,
+        when: Condition | None = None,
+    ) -> None:
+        self.name, self.when, self.summary, self.fields = name, when, summary, fields
+        self.items, self.ask, self.cancel, self.pick_one, self.recognize = items, ask, cancel, pick_one, recognize
+
+    def expand(self) -> list[Step]:
+        """Confirm the summary, ask which answer to correct, go back to it."""
+        name, fix = self.name, f"{self.name}:fix"
+
+        def unconfirmed(ctx: Ctx) -> bool:
+            return not ctx.slots.get(name)
+
+        def choices(ctx: Ctx) -> list[Choice]:
+            return [ctx.choice(f"fix:{slot}", key) for slot, key in self.items.items()] + \
+                [ctx.choice("fix:cancel", self.cancel)]
+
+        def parse(ctx: Ctx, answer: Answer) -> str:
+            if answer.choice and answer.choice.startswith("fix:"):
+                return answer.choice[4:]
+            found = self.recognize(answer.text) if self.recognize else None
+            if found in self.items or found == "cancel":
+                return found
+            raise Invalid(self.pick_one)
+
+        async def go(ctx: Ctx) -> None:
+            slot = ctx.slots.pop(fix, None)
+            if slot not in self.items:
+                raise Stop("common.cancelled_flow")
+            raise Goto(slot, forget=(slot, name))
+
+        first = Confirm(name, self.summary, fields=self.fields, redo=fix, when=self.when)
+        return [first, Ask(fix, self.ask, parse=parse, choices=choices, keep=False, when=unconfirmed),
+                Do(f"{name}:go", go, when=unconfirmed)]
 
 
 Proof = Callable[[], list[Step]]
@@ -209,11 +277,7 @@ class Flow:
         if self._plan is None:
             plan = [*self.opening, *proof_steps(self.identity)]
             for step in self.steps:
-                if isinstance(step, Do) and step.proof:
-                    from bot.engine.consent import code_steps
-
-                    plan.extend(code_steps(step))
-                plan.append(step)
+                plan.extend(step.expand())
             self._plan = plan
         return self._plan
 

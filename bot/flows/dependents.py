@@ -13,7 +13,7 @@ import hashlib
 import re
 
 from bot.engine.context import Ctx, idempotency_key
-from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
+from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Review, Stop
 from bot.engine.fmt import fa, jdate, mask_code, number
 from bot.engine.messages import Choice
 from bot.flows.common import person_name, yes_no_buttons
@@ -175,30 +175,13 @@ def summary_fields(ctx: Ctx) -> dict:
     return {"relation": _relation_title(ctx, ctx.slots.get("relation")), "code": fa(ctx.slots.get("dep_nc", ""))}
 
 
-def _fix_choices(ctx: Ctx) -> list[Choice]:
-    return [ctx.choice("fix:relation", "dependents.fix_relation"), ctx.choice("fix:dep_nc", "dependents.fix_code"),
-            ctx.choice("fix:cancel", "dependents.fix_cancel")]
-
-
-def parse_fix(ctx: Ctx, answer: Answer) -> str:
-    """Which answer to correct: the relation or the national code (or give up)."""
-    if answer.choice and answer.choice.startswith("fix:"):
-        return answer.choice[4:]
-    if "نسبت" in answer.text or _relation_of(answer.text):
+def fix_word(text: str) -> str | None:
+    """Which answer a typed correction names: the relation, the national code, or giving up."""
+    if "نسبت" in text or _relation_of(text):
         return "relation"
-    if "کد" in answer.text or "ملی" in answer.text:
+    if "کد" in text or "ملی" in text:
         return "dep_nc"
-    if "انصراف" in answer.text:
-        return "cancel"
-    raise Invalid("dependents.fix_pick_one")
-
-
-async def go_fix(ctx: Ctx) -> None:
-    """Back to the one answer to correct, keeping the other."""
-    field = ctx.slots.pop("fix", None)
-    if field not in ("relation", "dep_nc"):
-        raise Stop("common.cancelled_flow")
-    raise Goto(field, forget=(field, "confirm"))
+    return "cancel" if "انصراف" in text else None
 
 
 async def end_without_adding(ctx: Ctx) -> None:
@@ -232,7 +215,7 @@ async def add(ctx: Ctx) -> None:
         fields = dict(relation=title, code=fa(code), age=fa(d.get("age", "")),
                       required_age=fa(d.get("required_age", "")), name=s.get("name", ""))
         if exc.reason == "not_related":
-            raise Goto("fix", "dependents.refused.not_related", forget=("confirm",), **fields) from None
+            raise Goto("confirm:fix", "dependents.refused.not_related", forget=("confirm",), **fields) from None
         if exc.reason == "parent_under_age" and relation == "mother":
             raise Stop("dependents.refused.mother_under_age", **fields) from None
         reason = exc.reason if exc.reason in REFUSALS else "other"
@@ -255,10 +238,9 @@ FLOW = Flow(
         Do("done", end_without_adding, when=lambda c: not c.slots.get("want_add")),
         Ask("relation", "dependents.ask_relation", parse=parse_relation, choices=relation_choices),
         Ask("dep_nc", "dependents.ask_national_code", parse=parse_dep_nc, fields=_ask_nc_fields, retries=4),
-        Confirm("confirm", "dependents.summary", fields=summary_fields, redo="fix"),
-        Ask("fix", "dependents.ask_fix", parse=parse_fix, choices=_fix_choices, keep=False,
-            when=lambda c: not c.slots.get("confirm")),
-        Do("go_fix", go_fix, when=lambda c: not c.slots.get("confirm")),
+        Review("confirm", "dependents.summary", fields=summary_fields, ask="dependents.ask_fix",
+               items={"relation": "dependents.fix_relation", "dep_nc": "dependents.fix_code"},
+               cancel="dependents.fix_cancel", pick_one="dependents.fix_pick_one", recognize=fix_word),
         Do("add", add),
     ],
 )

@@ -13,9 +13,8 @@ import hashlib
 import re
 
 from bot.engine.context import Ctx, idempotency_key
-from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
+from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Review, Stop
 from bot.engine.fmt import fa, jdate, mask_iban, number, rial
-from bot.engine.messages import Choice
 from bot.flows.common import person_name
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound, TaminError
 from integrations.tamin.models import SickPayClaim
@@ -153,29 +152,14 @@ def parse_sheba(ctx: Ctx, answer: Answer) -> str:
     raise Invalid(_SHEBA_REASONS.get(reason, "sick_pay.sheba_checksum"), count=fa(digits))
 
 
-def _fix_choices(ctx: Ctx) -> list[Choice]:
-    return [ctx.choice(f"fix:{f}", f"sick_pay.field.{f}") for f in FIELDS] + [ctx.choice("fix:cancel", "sick_pay.fix_cancel")]
+_FIX_WORDS = {"شروع": "date_from", "پایان": "date_to", "تاریخ آزمایش": "test_date", "تاریخ تست": "test_date",
+              "شماره آزمایش": "test_ref", "کد آزمایش": "test_ref", "رهگیری": "test_ref", "شبا": "sheba",
+              "حساب": "sheba", "انصراف": "cancel"}
 
 
-def parse_fix(ctx: Ctx, answer: Answer) -> str:
-    """Which item of the summary to correct (a button, its number or its words)."""
-    if answer.choice and answer.choice.startswith("fix:"):
-        return answer.choice[4:]
-    words = {"شروع": "date_from", "پایان": "date_to", "تاریخ آزمایش": "test_date", "تاریخ تست": "test_date",
-             "شماره آزمایش": "test_ref", "کد آزمایش": "test_ref", "رهگیری": "test_ref", "شبا": "sheba",
-             "حساب": "sheba", "انصراف": "cancel"}
-    for word, field in words.items():
-        if word in answer.text:
-            return field
-    raise Invalid("sick_pay.fix_pick_one")
-
-
-async def go_fix(ctx: Ctx) -> None:
-    """Go back to the one answer the person wants to correct, keeping the others."""
-    field = ctx.slots.pop("fix", None)
-    if field == "cancel" or field not in FIELDS:
-        raise Stop("common.cancelled_flow")
-    raise Goto(field, forget=(field, "confirm"))
+def fix_word(text: str) -> str | None:
+    """Which answer a typed correction names («شبا», «تاریخ پایان»…)."""
+    return next((f for word, f in _FIX_WORDS.items() if word in (text or "")), None)
 
 
 # --- the claim ---------------------------------------------------------------------------------
@@ -246,10 +230,9 @@ FLOW = Flow(
         Ask("test_date", "sick_pay.ask_test_date", parse=parse_test_date, retries=4),
         Ask("test_ref", "sick_pay.ask_test_ref", parse=parse_test_ref, retries=4),
         Ask("sheba", "sick_pay.ask_sheba", parse=parse_sheba, retries=4),
-        Confirm("confirm", "sick_pay.summary", fields=summary_fields, redo="fix"),
-        Ask("fix", "sick_pay.ask_fix", parse=parse_fix, choices=_fix_choices, keep=False,
-            when=lambda c: not c.slots.get("confirm")),
-        Do("go_fix", go_fix, when=lambda c: not c.slots.get("confirm")),
+        Review("confirm", "sick_pay.summary", fields=summary_fields, ask="sick_pay.ask_fix",
+               items={f: f"sick_pay.field.{f}" for f in FIELDS}, cancel="sick_pay.fix_cancel",
+               pick_one="sick_pay.fix_pick_one", recognize=fix_word),
         Do("claim", file_claim, proof="code"),
     ],
 )

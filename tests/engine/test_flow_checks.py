@@ -6,7 +6,7 @@ import pytest
 
 from bot.engine.checks import FlowError, check
 from bot.engine.context import Ctx
-from bot.engine.flow import Ask, Confirm, Do, Flow, Goto
+from bot.engine.flow import Ask, Confirm, Do, Flow, Goto, Review
 from bot.flows.registry import guide_ids, load_flows, nlu_intents
 
 
@@ -30,6 +30,8 @@ def test_every_problem_is_named() -> None:
         Confirm("sure", "pension.offer_certificate", redo="nowhere"),
         Do("jump", _jump_nowhere),
         Do("say", _say_missing, proof="blood"),
+        Review("review", "pension.offer_certificate", items={"ghost": "pension.no_such_button"},
+               ask="pension.offer_certificate", cancel="common.menu", pick_one="common.answer_yes_no"),
     ])
     lonely = Flow("loan_request", "menu.pension_status", identity="passport", steps=[])
     with pytest.raises(FlowError) as err:
@@ -37,7 +39,7 @@ def test_every_problem_is_named() -> None:
     text = "\n".join(err.value.problems)
     for expected in ("'same' appears twice", "menu.no_such_title", "pension.no_such_prompt", "redo 'nowhere'",
                      "Goto('no_such_step')", "pension.no_such_text", "unknown proof 'blood'", "faq_nope",
-                     "no proof called 'passport'"):
+                     "no proof called 'passport'", "'ghost' names no step", "pension.no_such_button"):
         assert expected in text, (expected, text)
 
 
