@@ -47,6 +47,7 @@ class Ctx:
     session: Session
     inbound: Inbound
     out: list[Outbound] = field(default_factory=list)
+    flow: Any = None  # the Flow being run (set by the runner)
 
     @property
     def channel(self) -> Channel:

@@ -179,7 +179,7 @@ async def remember(ctx: Ctx) -> None:
 
 def _service_title(ctx: Ctx) -> dict:
     """The service being asked for, so the person knows they were understood."""
-    key = f"menu.{ctx.state.name}"
+    key = ctx.flow.title if ctx.flow is not None else f"menu.{ctx.state.name}"
     return {"title": ctx.text(key) if has(key) else ""}
 
 

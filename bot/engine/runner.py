@@ -90,6 +90,7 @@ def _failure(ctx: Ctx, exc: Exception) -> ServiceFailure | None:
 async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress | None = None) -> Outcome:
     """Move the flow on as far as it can go with ``answer``; say what is needed on the way."""
     st = ctx.state
+    ctx.flow = flow
     if st.awaiting == RETRY_STEP:
         st.awaiting = None
         answer = None
