@@ -115,6 +115,64 @@ class Ask(Step):
 
 
 @dataclass(slots=True)
+class Pick(Ask):
+    """«Which of your records?»: the person's own records as buttons, «yes» to the only one, or typed.
+
+    ``records(ctx)`` lists the records (dicts) and ``id_key`` names the field kept in the slot.
+    The question is ``prompt`` with ``{question}`` filled by ``one`` / ``many`` / ``none`` (by how
+    many records there are, ``one`` with the record's ``label`` fields); buttons are ``button_one``
+    or ``button`` with those fields. ``typed(ctx, text, records)`` reads a typed answer (the value,
+    or ``Invalid``).
+    """
+
+    records: Callable[[Ctx], list[dict]] | None = None
+    id_key: str = ""
+    prefix: str = "opt:"
+    one: str = ""
+    many: str = ""
+    none: str = ""
+    button_one: str = ""
+    button: str = ""
+    label: Callable[[dict], dict[str, Any]] | None = None
+    typed: Callable[[Ctx, str, list[dict]], str] | None = None
+    max_buttons: int = 6
+
+    def __init__(
+        self, name: str, prompt: str, *, records: Callable[[Ctx], list[dict]], id_key: str,
+        one: str, many: str, none: str, button_one: str, button: str, label: Callable[[dict], dict[str, Any]],
+        typed: Callable[[Ctx, str, list[dict]], str], prefix: str = "opt:", max_buttons: int = 6, retries: int = 4,
+        when: Condition | None = None,
+    ) -> None:
+        Ask.__init__(self, name, prompt, parse=self._parse, choices=self._choices, fields=self._fields,
+                     retries=retries, when=when)
+        self.records, self.id_key, self.prefix = records, id_key, prefix
+        self.one, self.many, self.none, self.button_one, self.button = one, many, none, button_one, button
+        self.label, self.typed, self.max_buttons = label, typed, max_buttons
+
+    def _fields(self, ctx: Ctx) -> dict[str, Any]:
+        own = self.records(ctx)
+        if len(own) == 1:
+            return {"question": ctx.text(self.one, **self.label(own[0]))}
+        return {"question": ctx.text(self.many if own else self.none)}
+
+    def _choices(self, ctx: Ctx) -> list[Choice]:
+        own = self.records(ctx)
+        key = self.button_one if len(own) == 1 else self.button
+        return [ctx.choice(f"{self.prefix}{r[self.id_key]}", key, **self.label(r)) for r in own[:self.max_buttons]]
+
+    def _parse(self, ctx: Ctx, answer: Answer) -> str:
+        from bot.nlu.extract import yes_no
+
+        own = self.records(ctx)
+        if answer.choice and answer.choice.startswith(self.prefix):
+            return answer.choice[len(self.prefix):]
+        text = answer.text or ""
+        if len(own) == 1 and (answer.choice == "yes" or yes_no(text) is True):
+            return own[0][self.id_key]
+        return self.typed(ctx, text, own)
+
+
+@dataclass(slots=True)
 class Confirm(Step):
     """Show a summary and ask «is this right?»; «no» goes back to ``redo`` (or ends the flow)."""
 
