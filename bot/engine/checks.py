@@ -87,6 +87,8 @@ def _step_problems(step: Step, names: set[str]) -> list[str]:
 
         if step.proof not in WRITE_PROOFS:
             out.append(f"step {step.name!r}: unknown proof {step.proof!r}")
+        out += [f"step {step.name!r}: text {step.proof_texts}.{k} missing"
+                for k in ("ask_code", "code_locked", "too_many_codes") if not has(f"{step.proof_texts}.{k}")]
     return out
 
 

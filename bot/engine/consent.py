@@ -3,6 +3,8 @@
 ``proof="code"``: a code to the verified mobile unless the person proved who they are with a code
 already (on SMS the sender's number is their only proof, so SMS always gets one).
 ``proof="signature"``: a code on every door, every time.
+The question and refusals are ``<proof_texts>.ask_code``, ``.code_locked`` and ``.too_many_codes``
+(``engine.proof`` unless the step names its own, e.g. ``e_notice``).
 """
 
 from __future__ import annotations
@@ -34,23 +36,23 @@ def code_steps(write: Do) -> list[Step]:
         return write.proof == "signature" or ctx.channel is Channel.SMS
 
     async def send(ctx: Ctx) -> None:
-        await _send(ctx, write.name)
+        await _send(ctx, write.name, write.proof_texts)
 
     def parse(ctx: Ctx, answer: Answer) -> bool:
-        return _check(ctx, answer, send_name)
+        return _check(ctx, answer, send_name, write.proof_texts)
 
     return [
         Do(send_name, send, when=needed),
-        Ask(code_name, "engine.proof.ask", parse=parse, fields=_fields, choices=_choices, when=needed, keep=False,
+        Ask(code_name, f"{write.proof_texts}.ask_code", parse=parse, fields=_fields, choices=_choices, when=needed, keep=False,
             retries=10),  # wrong codes are limited by the code itself (voided after its tries)
     ]
 
 
-async def _send(ctx: Ctx, action: str) -> None:
+async def _send(ctx: Ctx, action: str, texts: str) -> None:
     s, store = ctx.deps.settings, ctx.deps.store
     me = hashlib.sha256(ctx.inbound.key.encode()).hexdigest()[:20]
     if await store.hit(f"otp-send:u:{me}", s.otp_window_seconds) > s.otp_max_sends:
-        raise Stop("engine.proof.too_many_codes")
+        raise Stop(f"{texts}.too_many_codes")
     number = ctx.mobile
     code = otp.new_code()
     ctx.session.otp = otp.issue(code, number, s.otp_ttl_seconds, s.otp_max_tries)
@@ -64,7 +66,7 @@ async def _send(ctx: Ctx, action: str) -> None:
     ctx.slots["_proof_sent"] = int(time.time())
 
 
-def _check(ctx: Ctx, answer: Answer, send_name: str) -> bool:
+def _check(ctx: Ctx, answer: Answer, send_name: str, texts: str) -> bool:
     if answer.choice == "resend" or answer.text in RESEND:
         raise Goto(send_name)
     typed = "".join(ch for ch in answer.text if ch in "0123456789")
@@ -80,7 +82,7 @@ def _check(ctx: Ctx, answer: Answer, send_name: str) -> bool:
         raise Invalid("identity.code_wrong", left=fa(ctx.session.otp["left"]))
     ctx.session.otp = None
     log.info("write code voided for %s in %s", ctx.inbound.channel.value, ctx.state.name)
-    raise Stop("engine.proof.locked")
+    raise Stop(f"{texts}.code_locked")
 
 
 def _fields(ctx: Ctx) -> dict:

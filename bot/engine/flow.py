@@ -207,10 +207,11 @@ class Do(Step):
 
     action: Callable[[Ctx], Awaitable[None]] | None = None
     proof: str | None = None
+    proof_texts: str = "engine.proof"
 
     def __init__(self, name: str, action: Callable[[Ctx], Awaitable[None]], *, when: Condition | None = None,
-                 proof: str | None = None) -> None:
-        self.name, self.action, self.when, self.proof = name, action, when, proof
+                 proof: str | None = None, proof_texts: str = "engine.proof") -> None:
+        self.name, self.action, self.when, self.proof, self.proof_texts = name, action, when, proof, proof_texts
 
     def expand(self) -> list[Step]:
         """A write with a proof gets the one-time-code steps before it."""
