@@ -67,22 +67,33 @@ async def _send(ctx: Ctx, action: str, texts: str) -> None:
 
 
 def _check(ctx: Ctx, answer: Answer, send_name: str, texts: str) -> bool:
+    return read_code(ctx, answer, send_name, f"{texts}.code_locked")
+
+
+def read_code(ctx: Ctx, answer: Answer, send_step: str, locked_key: str, *, keep: bool = False) -> bool:
+    """The typed one-time code checked against the session's; «send again» goes back to ``send_step``.
+
+    The one parser of codes (identity and writes): a wrong code says the tries left, an expired one
+    offers a new one, a voided one ends the flow with ``locked_key``; ``keep`` leaves a right code's
+    record in the session (identity refunds its send afterwards).
+    """
     if answer.choice == "resend" or answer.text in RESEND:
-        raise Goto(send_name)
+        raise Goto(send_step, forget=("otp",))
     typed = "".join(ch for ch in answer.text if ch in "0123456789")
     if not typed:
         raise Invalid("identity.code_missing")
     result = otp.check(ctx.session.otp, typed)
     if result is otp.Check.OK:
-        ctx.session.otp = None
+        if not keep:
+            ctx.session.otp = None
         return True
     if result is otp.Check.EXPIRED:
         raise Invalid("identity.code_expired")
     if result is otp.Check.WRONG:
         raise Invalid("identity.code_wrong", left=fa(ctx.session.otp["left"]))
     ctx.session.otp = None
-    log.info("write code voided for %s in %s", ctx.inbound.channel.value, ctx.state.name)
-    raise Stop(f"{texts}.code_locked")
+    log.info("one-time code voided for %s in %s", ctx.inbound.channel.value, ctx.state.name)
+    raise Stop(locked_key)
 
 
 def _fields(ctx: Ctx) -> dict:

@@ -15,10 +15,11 @@ import time
 
 from bot.engine import otp
 from bot.engine.catalog import has
+from bot.engine.consent import read_code
 from bot.engine.context import Ctx
 from bot.engine.failures import ServiceFailure
 from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop, define_proof
-from bot.engine.fmt import fa, mask_code, mask_for_log
+from bot.engine.fmt import mask_code, mask_for_log
 from bot.engine.messages import Channel
 from bot.engine.session import Identity
 
@@ -138,20 +139,7 @@ async def send_code(ctx: Ctx) -> None:
 
 def parse_code(ctx: Ctx, answer: Answer) -> bool:
     """Check the typed one-time code; a resend request goes back to sending."""
-    if answer.choice == "resend" or answer.text in ("ارسال مجدد", "ارسال دوباره", "resend"):
-        raise Goto("send_code", forget=("otp",))
-    typed = "".join(ch for ch in answer.text if ch in "0123456789")
-    if not typed:
-        raise Invalid("identity.code_missing")
-    result = otp.check(ctx.session.otp, typed)
-    if result is otp.Check.OK:
-        return True  # the code's send is refunded in remember(): a used code costs nothing
-    if result is otp.Check.EXPIRED:
-        raise Invalid("identity.code_expired")
-    if result is otp.Check.LOCKED or result is otp.Check.NONE:
-        ctx.session.otp = None
-        raise Stop("identity.code_locked")
-    raise Invalid("identity.code_wrong", left=fa(ctx.session.otp["left"]))
+    return read_code(ctx, answer, "send_code", "identity.code_locked", keep=True)  # refunded in remember()
 
 
 async def remember(ctx: Ctx) -> None:
