@@ -3,7 +3,7 @@
 A flow declares ``identity="person"`` (the default) and the engine runs these steps before the
 flow's own; until they succeed, ``ctx.national_code`` and ``ctx.mobile`` raise ``Unverified``. On SMS
 the sender's number is the mobile and no code is needed; the national code is still checked
-against it. Tries are limited per person and per national code.
+against it. Limits stop the attacker, never the owner (see ``check_owner`` and ``send_code``).
 """
 
 from __future__ import annotations
