@@ -20,6 +20,7 @@ from bot.engine.dialogue import Engine
 from bot.engine.hooks import MultiHooks
 from bot.engine.store import MemoryStore, RedisStore
 from bot.engine.understand import Understander
+from bot.flows.failures import from_backend
 from bot.flows.registry import load_flows
 from bot.ops.perimeter import Perimeter, WindowLimiter
 from bot.settings import Settings, get_settings
@@ -98,6 +99,7 @@ def build_engine(settings: Settings, *, api=None, store=None, sms=None, nlu=None
         settings=settings,
         nlu=nlu if nlu is not None else Understander.default(settings.rasa_url, settings.nlu_threshold),
         events=hooks if hooks is not None else MultiHooks(),
+        failures=from_backend,
     )
     return Engine(deps, load_flows())
 

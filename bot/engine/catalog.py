@@ -18,7 +18,9 @@ def data_dir() -> Path:
 def _flatten(prefix: str, node: object, out: dict[str, str]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), value, out)
+            if not isinstance(key, str):  # «yes:» read by YAML as True: quote such keys
+                raise ValueError(f"catalog key {key!r} under {prefix!r} is not text; quote it in the YAML")
+            _flatten(f"{prefix}.{key}" if prefix else key, value, out)
     elif node is not None:
         out[prefix] = str(node).rstrip("\n") if isinstance(node, str) else str(node)
 

@@ -6,12 +6,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.engine.catalog import t
+from bot.engine.failures import Translate, own
 from bot.engine.messages import Channel, Choice, Document, Inbound, Link, Outbound
 from bot.engine.session import FlowState, Identity, Session
 
 if TYPE_CHECKING:
     from bot.engine.store import SessionStore
     from bot.settings import Settings
+
+
+class Unverified(Exception):
+    """A step read personal data (national code, mobile, workshop) before the person proved who they are."""
 
 
 class SmsGateway(Protocol):
@@ -31,6 +36,7 @@ class Deps:
     settings: Settings
     nlu: Any  # bot.engine.understand.Understander
     events: Any = None  # hooks for handoffs and measurements (bot.engine.hooks.Hooks)
+    failures: Translate = own  # a back-end's exceptions as the engine's ServiceFailure
 
 
 @dataclass
@@ -41,6 +47,7 @@ class Ctx:
     session: Session
     inbound: Inbound
     out: list[Outbound] = field(default_factory=list)
+    flow: Any = None  # the Flow being run (set by the runner)
 
     @property
     def channel(self) -> Channel:
@@ -65,9 +72,34 @@ class Ctx:
 
     @property
     def national_code(self) -> str:
-        """The verified national code of the person talking."""
+        """The verified national code of the person talking; ``Unverified`` before the proof."""
+        return self._proven().national_code
+
+    @property
+    def mobile(self) -> str:
+        """The verified mobile of the person talking; ``Unverified`` before the proof."""
+        return self._proven().mobile
+
+    @property
+    def workshop(self) -> str:
+        """The workshop the verified person was proven to act for; ``Unverified`` otherwise."""
+        self._proven()
+        code = self.slots.get("workshop")
+        if not code or self.slots.get("_proven_workshop") != code:
+            raise Unverified("workshop")
+        return code
+
+    def prove_workshop(self, code: str) -> None:
+        """The back-end said the verified person may act for ``code``."""
+        self._proven()
+        self.slots["workshop"] = code
+        self.slots["_proven_workshop"] = code
+
+    def _proven(self) -> Identity:
         ident = self.session.verified()
-        return ident.national_code if ident else self.slots.get("national_code", "")
+        if ident is None:
+            raise Unverified("person")
+        return ident
 
     @property
     def variant(self) -> str | None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.engine.catalog import t
-from bot.engine.context import Ctx, Deps
+from bot.engine.context import Ctx, Deps, Unverified
+from bot.engine.flow import Answer, Ask, Confirm, Flow
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
 from bot.engine.runner import Outcome, advance, prompt
 from bot.engine.session import FlowState
 from bot.engine.store import StoreUnavailable
 from bot.engine.understand import INTENT_COMMANDS, command_of
-from bot.flows.model import Answer, Ask, Confirm, Flow
 
 log = logging.getLogger("tamin.engine")
 
@@ -40,76 +42,138 @@ class _Command(Exception):
         self.command = command
 
 
-class Engine:
-    """Takes one inbound message and returns what to say, the same on every channel."""
+@dataclass
+class Turn:
+    """One message on its way through the handlers: the context and what the person sent."""
 
-    def __init__(self, deps: Deps, flows: dict[str, Flow]) -> None:
+    ctx: Ctx
+    raw: str
+    text: str
+    choice: str | None
+
+
+Handler = Callable[["Engine", Turn], Awaitable[bool]]  # True: handled, the turn is over
+Next = Callable[[Inbound], Awaitable[Ctx]]
+Middleware = Callable[[Inbound, Next], Awaitable[Ctx]]
+
+
+class Engine:
+    """Takes one inbound message and returns what to say, the same on every channel.
+
+    A turn runs ``middleware`` (outermost first) around the locked turn, and inside it the
+    ``HANDLERS`` in order until one says it handled the message, like aiogram's routers.
+    """
+
+    def __init__(self, deps: Deps, flows: dict[str, Flow], middleware: list[Middleware] | None = None) -> None:
         self.deps = deps
         self.flows = flows
+        self.middleware: list[Middleware] = list(middleware if middleware is not None else DEFAULT_MIDDLEWARE)
 
     # ---- the turn -------------------------------------------------------------------------
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Answer one message; two messages of one person never run at the same time."""
-        started = time.perf_counter()
+        call: Next = self._locked_turn
+        for mw in reversed(self.middleware):
+            call = _wrap(mw, call)
         try:
-            async with self.deps.store.lock(inbound.key):
-                session = await self.deps.store.load(inbound.key)
-                ctx = Ctx(self.deps, session, inbound)
-                await self._turn(ctx)
-                session.choices = [c.id for m in ctx.out for c in m.choices]
-                await self.deps.store.save(inbound.key, session)
+            ctx = await call(inbound)
         except StoreUnavailable:
             log.error("session store unavailable for %s", inbound.channel.value)
             return [Outbound(t("engine.unavailable"))]
         except TimeoutError:
             log.warning("lock busy for a %s user", inbound.channel.value)
             return [Outbound(t("engine.busy"))]
-        if self.deps.events is not None:
-            await self.deps.events.timed(inbound, time.perf_counter() - started)
-            await self.deps.events.turn(inbound, ctx.out, session.flow.name if session.flow else None)
         return ctx.out
 
+    async def _locked_turn(self, inbound: Inbound) -> Ctx:
+        async with self.deps.store.lock(inbound.key):
+            session = await self.deps.store.load(inbound.key)
+            ctx = Ctx(self.deps, session, inbound)
+            await self._turn(ctx)
+            session.choices = [c.id for m in ctx.out for c in m.choices]
+            await self.deps.store.save(inbound.key, session)
+        return ctx
+
     async def _turn(self, ctx: Ctx) -> None:
-        s, inbound = ctx.session, ctx.inbound
-        raw = (inbound.text or "")[:MAX_TEXT]
-        text = _normalize(raw)
-        choice = inbound.choice
-        if inbound.channel is Channel.SMS and not s.mobile:
-            s.mobile = inbound.user
-        if choice is not None and choice not in s.choices and not choice.startswith(("svc:", "cmd:")):
-            log.info("stale or unknown button %r", choice[:64])
-            choice = None
-            if not text:
-                ctx.say("engine.stale_button")
-                self._reprompt(ctx)
+        raw = (ctx.inbound.text or "")[:MAX_TEXT]
+        turn = Turn(ctx, raw, _normalize(raw), ctx.inbound.choice)
+        if ctx.inbound.channel is Channel.SMS and not ctx.session.mobile:
+            ctx.session.mobile = ctx.inbound.user
+        for handler in HANDLERS:
+            if await handler(self, turn):
                 return
-        if choice is None and text and s.choices:
-            choice = self._typed_choice(ctx, text)
-        command = command_of(text, choice)
-        if command:
-            await self._command(ctx, command)
-            return
-        if s.handoff:
-            if self.deps.events is not None:
-                await self.deps.events.to_agent(inbound)
-            return
-        if choice and choice.startswith("svc:"):
-            name, prefill = _service_choice(choice)
-            if name in self.flows:
-                await self._start(ctx, name, text="", prefill=prefill)
-                return
-        if choice == "resume" and s.suspended:
-            await self._resume(ctx)
-            return
-        if choice == "no_resume":
+
+    # ---- the handlers, in the order they are asked -----------------------------------------
+
+    async def stale_button(self, turn: Turn) -> bool:
+        """A button the bot did not offer last (or made up): refuse it; its text, if any, goes on."""
+        ctx, choice = turn.ctx, turn.choice
+        if choice is None or choice in ctx.session.choices or choice.startswith(("svc:", "cmd:")):
+            return False
+        log.info("stale or unknown button %r", choice[:64])
+        turn.choice = None
+        if turn.text:
+            return False
+        ctx.say("engine.stale_button")
+        self._reprompt(ctx)
+        return True
+
+    async def typed_choice(self, turn: Turn) -> bool:
+        """A typed number or button title picks that button (never handles the turn by itself)."""
+        if turn.choice is None and turn.text and turn.ctx.session.choices:
+            turn.choice = self._typed_choice(turn.ctx, turn.text)
+        return False
+
+    async def command(self, turn: Turn) -> bool:
+        """«لغو», «منو», «راهنما», «کارشناس»… typed or pressed, anywhere."""
+        command = command_of(turn.text, turn.choice)
+        if not command:
+            return False
+        await self._command(turn.ctx, command)
+        return True
+
+    async def handoff(self, turn: Turn) -> bool:
+        """A human holds the conversation: the message goes to them."""
+        if not turn.ctx.session.handoff:
+            return False
+        if self.deps.events is not None:
+            await self.deps.events.to_agent(turn.ctx.inbound)
+        return True
+
+    async def service_button(self, turn: Turn) -> bool:
+        """A service button (from the menu or a notice, maybe with slots filled) starts that service."""
+        if not turn.choice or not turn.choice.startswith("svc:"):
+            return False
+        name, prefill = _service_choice(turn.choice, self.flows)
+        if name not in self.flows:
+            return False
+        await self._start(turn.ctx, name, text="", prefill=prefill)
+        return True
+
+    async def resume_button(self, turn: Turn) -> bool:
+        """«Continue my unfinished request» or «no, thanks»."""
+        s = turn.ctx.session
+        if turn.choice == "resume" and s.suspended:
+            await self._resume(turn.ctx)
+            return True
+        if turn.choice == "no_resume":
             s.suspended = None
-            ctx.say("engine.what_else", choices=self._menu(ctx))
-            return
-        if s.flow:
-            await self._continue(ctx, Answer(text, raw, choice, inbound.contact))
-            return
-        await self._understand(ctx, text)
+            turn.ctx.say("engine.what_else", choices=self._menu(turn.ctx))
+            return True
+        return False
+
+    async def in_flow(self, turn: Turn) -> bool:
+        """Inside a service: the message answers its open question."""
+        if not turn.ctx.session.flow:
+            return False
+        await self._continue(turn.ctx, Answer(turn.text, turn.raw, turn.choice, turn.ctx.inbound.contact))
+        return True
+
+    async def understand(self, turn: Turn) -> bool:
+        """Outside a service: understand what the person wants (always answers)."""
+        await self._understand(turn.ctx, turn.text)
+        return True
 
     # ---- inside a flow ------------------------------------------------------------------
 
@@ -129,6 +193,12 @@ class Engine:
         except _Command as cmd:
             await self._command(ctx, cmd.command)
             return
+        except Unverified as exc:  # a flow read personal data before the proof: show nothing, end it
+            log.error("flow %s read the %s of an unproven person", flow.name, exc)
+            ctx.out.clear()
+            ctx.session.flow = None
+            ctx.say("engine.not_proven", choices=self._menu(ctx))
+            return
         await self._after(ctx, flow, outcome)
 
     async def _after(self, ctx: Ctx, flow: Flow, outcome: Outcome) -> None:
@@ -136,6 +206,12 @@ class Engine:
         if outcome is Outcome.WAITING:
             return
         events = self.deps.events
+        if outcome is Outcome.LOOPED:
+            if events is not None:
+                await events.flow_ended(ctx.inbound, flow.name, "looped", None)
+            s.flow = None
+            ctx.say("engine.looped", choices=self._menu(ctx))
+            return
         if outcome is Outcome.GAVE_UP:
             step = s.flow.awaiting if s.flow else None
             if events is not None:
@@ -205,7 +281,7 @@ class Engine:
         s.flow.tries = 0
         flow = self.flows[s.flow.name]
         if s.flow.awaiting and s.flow.awaiting != "__retry__":
-            step = flow.steps[s.flow.step]
+            step = flow.plan[s.flow.step]
             if isinstance(step, (Ask, Confirm)):
                 ctx.say("engine.resumed", title=ctx.text(flow.title))
                 prompt(ctx, step)
@@ -218,7 +294,7 @@ class Engine:
             ctx.say("engine.what_else", choices=self._menu(ctx))
             return
         flow = self.flows.get(s.flow.name)
-        step = flow.steps[s.flow.step] if flow else None
+        step = flow.plan[s.flow.step] if flow else None
         if isinstance(step, (Ask, Confirm)):
             prompt(ctx, step)
 
@@ -277,34 +353,46 @@ class Engine:
         ctx.say("engine.not_understood", choices=self._menu(ctx))
 
     async def _command(self, ctx: Ctx, command: str) -> None:
+        await COMMANDS[command](self, ctx, command)
+
+    async def cancel(self, ctx: Ctx, command: str) -> None:
+        """Drop the service in progress, the one suspended and a handoff; on SMS with nothing, stop notices."""
         s = ctx.session
-        if command == "cancel":
-            had = s.flow or s.suspended or s.handoff
-            if s.flow and self.deps.events is not None:
-                await self.deps.events.flow_ended(ctx.inbound, s.flow.name, "cancelled", s.flow.awaiting)
-            s.flow = s.suspended = None
-            s.handoff = False
-            ctx.session.otp = None
-            if not had and ctx.channel is Channel.SMS and self.deps.events is not None:
-                key = await self.deps.events.opt_out(ctx.inbound)  # «لغو» to a notice: no more notices
-                if key:
-                    ctx.say(key)
-                    return
-            ctx.say("engine.cancelled" if had else "engine.nothing_to_cancel", choices=self._menu_button(ctx))
-        elif command in ("menu", "start"):
-            if s.flow:
-                s.suspended = s.flow
-                s.flow = None
-            s.handoff = False
-            ctx.say("engine.greeting" if command == "start" else "engine.menu",
-                    choices=self._resume_choice(ctx) + self._menu(ctx))
-        elif command == "help":
-            ctx.say("engine.help", choices=self._menu_button(ctx))
-        elif command == "operator":
-            await self._handoff(ctx, "asked")
-        elif command == "notify_off":
-            key = await self.deps.events.opt_out(ctx.inbound) if self.deps.events is not None else None
-            ctx.say(key or "engine.no_notices", choices=self._menu_button(ctx))
+        had = s.flow or s.suspended or s.handoff
+        if s.flow and self.deps.events is not None:
+            await self.deps.events.flow_ended(ctx.inbound, s.flow.name, "cancelled", s.flow.awaiting)
+        s.flow = s.suspended = None
+        s.handoff = False
+        ctx.session.otp = None
+        if not had and ctx.channel is Channel.SMS and self.deps.events is not None:
+            key = await self.deps.events.opt_out(ctx.inbound)  # «لغو» to a notice: no more notices
+            if key:
+                ctx.say(key)
+                return
+        ctx.say("engine.cancelled" if had else "engine.nothing_to_cancel", choices=self._menu_button(ctx))
+
+    async def menu(self, ctx: Ctx, command: str) -> None:
+        """The menu (or the greeting for «start»); a service in progress is kept to resume."""
+        s = ctx.session
+        if s.flow:
+            s.suspended = s.flow
+            s.flow = None
+        s.handoff = False
+        ctx.say("engine.greeting" if command == "start" else "engine.menu",
+                choices=self._resume_choice(ctx) + self._menu(ctx))
+
+    async def help(self, ctx: Ctx, command: str) -> None:
+        """What the bot can do."""
+        ctx.say("engine.help", choices=self._menu_button(ctx))
+
+    async def operator(self, ctx: Ctx, command: str) -> None:
+        """A human agent, please."""
+        await self._handoff(ctx, "asked")
+
+    async def notify_off(self, ctx: Ctx, command: str) -> None:
+        """No more notices."""
+        key = await self.deps.events.opt_out(ctx.inbound) if self.deps.events is not None else None
+        ctx.say(key or "engine.no_notices", choices=self._menu_button(ctx))
 
     async def _handoff(self, ctx: Ctx, reason: str) -> None:
         s = ctx.session
@@ -337,7 +425,7 @@ class Engine:
         s = ctx.session
         if s.flow and s.flow.awaiting and s.flow.name in self.flows:
             flow = self.flows[s.flow.name]
-            step = flow.steps[s.flow.step] if s.flow.step < len(flow.steps) else None
+            step = flow.plan[s.flow.step] if s.flow.step < len(flow.plan) else None
             if isinstance(step, Ask) and step.choices:
                 try:
                     step_choices = {c.id: c.title for c in step.choices(ctx)}
@@ -368,23 +456,28 @@ class Engine:
         return None
 
 
-PREFILL_SLOTS = {"contract", "workshop", "debt_id", "objection"}
+_SAFE_VALUE = re.compile(r"[\w-]{1,32}")
 
 
 def service_choice_id(flow: str, **prefill: str) -> str:
-    """A button that opens ``flow`` with slots already filled: ``svc:article38|contract=1404-3817``."""
-    extra = "|".join(f"{k}={v}" for k, v in prefill.items() if k in PREFILL_SLOTS)
+    """A button that opens ``flow`` with slots already filled: ``svc:article38|contract=1404-3817``.
+
+    Only the slots the flow declares in ``Flow.prefill`` are taken when the button comes back.
+    """
+    extra = "|".join(f"{k}={v}" for k, v in prefill.items() if _SAFE_VALUE.fullmatch(k) and _SAFE_VALUE.fullmatch(v))
     cid = f"svc:{flow}" + (f"|{extra}" if extra else "")
     return cid[:64]
 
 
-def _service_choice(choice: str) -> tuple[str, dict[str, str]]:
-    """The flow and prefilled slots of a service button; only known slots, with safe values."""
+def _service_choice(choice: str, flows: dict[str, Flow] | None = None) -> tuple[str, dict[str, str]]:
+    """The flow and prefilled slots of a service button; only slots the flow declares, with safe values."""
     name, *parts = choice[4:].split("|")
+    flow = (flows or {}).get(name)
+    allowed = set(flow.prefill) if flow is not None else set()
     prefill = {}
     for part in parts:
         key, _, value = part.partition("=")
-        if key in PREFILL_SLOTS and re.fullmatch(r"[\w-]{1,32}", value):
+        if key in allowed and _SAFE_VALUE.fullmatch(value):
             prefill[key] = value
     return name, prefill
 
@@ -398,3 +491,41 @@ def _normalize(text: str) -> str:
     from bot.nlu.normalize import normalize
 
     return normalize(text)
+
+
+HANDLERS: list[Handler] = [
+    Engine.stale_button, Engine.typed_choice, Engine.command, Engine.handoff, Engine.service_button,
+    Engine.resume_button, Engine.in_flow, Engine.understand,
+]
+COMMANDS: dict[str, Callable[[Engine, Ctx, str], Awaitable[None]]] = {
+    "cancel": Engine.cancel, "menu": Engine.menu, "start": Engine.menu, "help": Engine.help,
+    "operator": Engine.operator, "notify_off": Engine.notify_off,
+}
+
+
+def _wrap(mw: Middleware, call: Next) -> Next:
+    async def wrapped(inbound: Inbound) -> Ctx:
+        return await mw(inbound, call)
+
+    return wrapped
+
+
+async def timing(inbound: Inbound, call: Next) -> Ctx:
+    """Measure the turn (lock and session included) for the hooks."""
+    started = time.perf_counter()
+    ctx = await call(inbound)
+    if ctx.deps.events is not None:
+        await ctx.deps.events.timed(inbound, time.perf_counter() - started)
+    return ctx
+
+
+async def transcript(inbound: Inbound, call: Next) -> Ctx:
+    """Hand the turn (what came in, what went out, the service) to the hooks: transcripts, metrics."""
+    ctx = await call(inbound)
+    if ctx.deps.events is not None:
+        s = ctx.session
+        await ctx.deps.events.turn(inbound, ctx.out, s.flow.name if s.flow else None)
+    return ctx
+
+
+DEFAULT_MIDDLEWARE: list[Middleware] = [timing, transcript]

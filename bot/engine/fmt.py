@@ -48,6 +48,16 @@ def mask_code(code: str | None) -> str:
     return fa(code[:4] + "***" + code[-3:])
 
 
+def mask_iban(iban: str | None) -> str:
+    """An IBAN (Sheba) as people may see it: country and check digits, then the last four: IR۱۲…۳۴۵۶."""
+    value = (iban or "").replace(" ", "").upper()
+    if len(value) >= 10 and value[2:].isdigit():
+        return fa(value[:4] + "…" + value[-4:])
+    if "…" in value or "*" in value:  # masked already (the back-end's ``sheba_masked``)
+        return fa(value)
+    return "*" * len(value)
+
+
 def mask_for_log(code: str | None) -> str:
     """The same masking with ASCII digits, for logs."""
     if not code:

@@ -9,10 +9,10 @@ from enum import Enum
 
 from bot.engine.catalog import has
 from bot.engine.context import Ctx
+from bot.engine.failures import ServiceFailure, own
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
 from bot.engine.fmt import humanize
 from bot.engine.messages import Choice
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
-from integrations.tamin.errors import Busy, Down, TaminError
 
 log = logging.getLogger("tamin.runner")
 
@@ -25,6 +25,10 @@ class Outcome(Enum):
     WAITING = "waiting"  # a question is open
     DONE = "done"  # the flow finished
     GAVE_UP = "gave_up"  # too many wrong answers to one question
+    LOOPED = "looped"  # the step budget of one turn ran out (a Goto loop): the flow is stopped
+
+
+STEP_BUDGET = 200  # steps one turn may run; a real flow needs a few dozen at most
 
 
 Digress = Callable[[Ctx, Answer], Awaitable[bool]]
@@ -72,21 +76,31 @@ def prompt(ctx: Ctx, step: Ask | Confirm, again: bool = False) -> None:
     ctx.say(key, choices=choices, request_contact=contact, **fields)
 
 
-def _error_key(exc: TaminError) -> str:
-    key = getattr(exc, "message_key", None)
-    if key and has(key):
-        return key
+def _error_key(exc: ServiceFailure) -> str:
+    if exc.key and has(exc.key):
+        return exc.key
     return f"backend.error.{exc.kind}" if has(f"backend.error.{exc.kind}") else "common.backend_failed"
+
+
+def _failure(ctx: Ctx, exc: Exception) -> ServiceFailure | None:
+    translate = getattr(ctx.deps, "failures", None) or own
+    return translate(exc)
 
 
 async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress | None = None) -> Outcome:
     """Move the flow on as far as it can go with ``answer``; say what is needed on the way."""
     st = ctx.state
+    ctx.flow = flow
     if st.awaiting == RETRY_STEP:
         st.awaiting = None
         answer = None
-    while st.step < len(flow.steps):
-        step = flow.steps[st.step]
+    budget = STEP_BUDGET
+    while st.step < len(flow.plan):
+        budget -= 1
+        if budget < 0:
+            log.error("step budget spent in %s at step %s: a Goto loop", flow.name, flow.plan[st.step].name)
+            return Outcome.LOOPED
+        step = flow.plan[st.step]
         if isinstance(step, (Ask, Confirm)):
             if st.awaiting == step.name and answer is not None:
                 try:
@@ -151,17 +165,20 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
             except Goto as jump:
                 _jump(flow, ctx, jump)
                 continue
-            except (Busy, Down) as exc:
-                log.warning("back-end %s in %s/%s: %s", exc.kind, flow.name, step.name, exc.reason)
-                msg = ctx.say(_error_key(exc), choices=[ctx.choice("retry", "common.retry"),
-                                                         ctx.choice("cmd:menu", "common.menu")])
-                if _error_key(exc) != "common.backend_failed":
+            except Exception as exc:
+                failure = _failure(ctx, exc)
+                if failure is None:
+                    raise
+                if not failure.retry:
+                    ctx.say(_error_key(failure), **humanize(failure.details or {}))
+                    return Outcome.DONE
+                log.warning("back-end %s in %s/%s: %s", failure.kind, flow.name, step.name, failure.reason)
+                key = _error_key(failure)
+                msg = ctx.say(key, choices=[ctx.choice("retry", "common.retry"), ctx.choice("cmd:menu", "common.menu")])
+                if key != "common.backend_failed":
                     msg.text += "\n" + ctx.text("common.kept_retry")
                 st.awaiting = RETRY_STEP
                 return Outcome.WAITING
-            except TaminError as exc:
-                ctx.say(_error_key(exc), **humanize(exc.details or {}))
-                return Outcome.DONE
         elif isinstance(step, Say):
             fields = step.fields(ctx) if step.fields else {}
             ctx.say(step.key, choices=step.choices(ctx) if step.choices else None, **fields)

@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-VERSION = 1
+VERSION = 2  # 2: step positions count the engine-run proof and expanded steps (Review, proof codes)
 
 
 @dataclass(slots=True)

@@ -27,6 +27,9 @@ class SessionStore(Protocol):
     async def count(self, key: str) -> int: ...
     async def unhit(self, key: str) -> None: ...
     async def close(self) -> None: ...
+    async def clear(self, key: str) -> None: ...
+    async def reserve(self, key: str, spacing: float, window: int) -> float: ...
+    async def release(self, key: str, spacing: float) -> None: ...
 
 
 class MemoryStore:
@@ -88,6 +91,26 @@ class MemoryStore:
 
     async def close(self) -> None:
         return None
+
+    # ---- limits: counters that can be cleared, and turns spaced out in time ----------------
+
+    async def clear(self, key: str) -> None:
+        """Forget the counter ``key``."""
+        self._counters.pop(key, None)
+
+    async def reserve(self, key: str, spacing: float, window: int) -> float:
+        """Take the next turn on ``key``, one per ``spacing`` seconds: how long to wait for it."""
+        now = time.time()
+        exp, nxt = self._counters.get(f"turn:{key}", (0.0, 0))
+        start = max(now, float(nxt) if exp >= now else 0.0)
+        self._counters[f"turn:{key}"] = (now + window, start + spacing)  # type: ignore[assignment]
+        return start - now
+
+    async def release(self, key: str, spacing: float) -> None:
+        """Give back a turn taken by ``reserve`` and not used."""
+        exp, nxt = self._counters.get(f"turn:{key}", (0.0, 0))
+        if nxt:
+            self._counters[f"turn:{key}"] = (exp, nxt - spacing)  # type: ignore[assignment]
 
 
 # Taking a person's lock and reading their session is one round trip; so is saving and letting go.
@@ -229,3 +252,40 @@ class RedisStore:
 
     async def close(self) -> None:
         await self.redis.aclose()
+
+    # ---- limits: counters that can be cleared, and turns spaced out in time ----------------
+
+    async def clear(self, key: str) -> None:
+        """Forget the counter ``key``."""
+        try:
+            await self.redis.delete(self._k("n", key))
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def reserve(self, key: str, spacing: float, window: int) -> float:
+        """Take the next turn on ``key``, one per ``spacing`` seconds, for every worker: how long to wait."""
+        try:
+            wait = await self.redis.eval(_RESERVE, 1, self._k("t", key), time.time(), spacing, window)
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return float(wait)
+
+    async def release(self, key: str, spacing: float) -> None:
+        """Give back a turn taken by ``reserve`` and not used."""
+        try:
+            await self.redis.eval(_RELEASE, 1, self._k("t", key), spacing)
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+
+_RESERVE = """
+local now, spacing = tonumber(ARGV[1]), tonumber(ARGV[2])
+local start = math.max(now, tonumber(redis.call('get', KEYS[1]) or '0'))
+redis.call('set', KEYS[1], tostring(start + spacing), 'EX', ARGV[3])
+return tostring(start - now)
+"""
+_RELEASE = """
+local v = tonumber(redis.call('get', KEYS[1]) or '0')
+if v > 0 then redis.call('set', KEYS[1], tostring(v - tonumber(ARGV[1])), 'KEEPTTL') end
+return 1
+"""

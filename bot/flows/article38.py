@@ -13,10 +13,8 @@ import re
 
 from bot.engine.catalog import has
 from bot.engine.context import Ctx
+from bot.engine.flow import Do, Flow, Goto, Invalid, Pick, Stop
 from bot.engine.fmt import fa, jdate
-from bot.engine.messages import Choice
-from bot.flows.identity import identity_steps
-from bot.flows.model import Answer, Ask, Do, Flow, Goto, Invalid, Stop
 from integrations.tamin.errors import Forbidden, InvalidInput, NotFound
 
 MAX_BUTTONS = 6
@@ -37,41 +35,19 @@ async def load_contracts(ctx: Ctx) -> None:
     ctx.slots["_contracts"] = [{"no": c.contract_no, "subject": c.subject, "role": c.role} for c in found]
 
 
-def contract_fields(ctx: Ctx) -> dict:
-    """The question, worded by how many contracts the person has."""
-    own = _own(ctx)
-    if len(own) == 1:
-        question = ctx.text("article38.ask_one", no=fa(own[0]["no"]), subject=own[0]["subject"])
-    elif own:
-        question = ctx.text("article38.ask_many")
-    else:
-        question = ctx.text("article38.ask_contract")
-    return {"question": question}
+def _label(c: dict) -> dict:
+    return {"no": fa(c["no"]), "subject": c["subject"]}
 
 
-def contract_choices(ctx: Ctx) -> list[Choice]:
-    """The person's contracts as buttons."""
-    own = _own(ctx)
-    key = "article38.this_one" if len(own) == 1 else "article38.button"
-    return [ctx.choice(f"opt:{c['no']}", key, no=fa(c["no"]), subject=c["subject"]) for c in own[:MAX_BUTTONS]]
+def typed_contract(ctx: Ctx, text: str, own: list[dict]) -> str:
+    """A typed contract number like 1404-3817 (or without its dash, when it is one of the person's own)."""
+    from bot.nlu.extract import contract_number
 
-
-def parse_contract(ctx: Ctx, answer: Answer) -> str:
-    """A pressed contract, «yes» to the only one, or a typed number like 1404-3817."""
-    from bot.nlu.extract import contract_number, yes_no
-
-    own = _own(ctx)
-    if answer.choice and answer.choice.startswith("opt:"):
-        return answer.choice[4:]
-    text = answer.text or ""
-    if len(own) == 1 and (answer.choice == "yes" or yes_no(text) is True):
-        return own[0]["no"]
     number = contract_number(text)
     if number:
         return number
     digits = re.sub(r"\D", "", text)
     if len(digits) > 4:
-        # typed without the dash: match it against the person's own contracts
         same = [c["no"] for c in own if c["no"].replace("-", "") == digits]
         if same:
             return same[0]
@@ -130,14 +106,14 @@ async def _mark_loaded(ctx: Ctx) -> None:
 FLOW = Flow(
     name="article38",
     title="menu.article38",
-    description="article38.about",
+    prefill=("contract",),
     faq={"faq_documents": "article38.faq_documents", "faq_cost": "article38.faq_cost",
          "faq_why": "article38.faq_why"},
     steps=[
-        *identity_steps(),
         Do("contracts", _mark_loaded, when=lambda c: "contract" not in c.slots),
-        Ask("contract", "article38.ask", parse=parse_contract, choices=contract_choices, fields=contract_fields,
-            retries=4),
+        Pick("contract", "article38.ask", records=_own, id_key="no", label=_label, typed=typed_contract,
+             one="article38.ask_one", many="article38.ask_many", none="article38.ask_contract",
+             button_one="article38.this_one", button="article38.button", max_buttons=MAX_BUTTONS),
         Do("show", show),
     ],
 )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.engine.context import Ctx
+from bot.engine.flow import Answer, Invalid, Stop
 from bot.engine.fmt import code
 from bot.engine.messages import Channel, Choice, Document, Link
-from bot.flows.model import Answer, Invalid
+from integrations.tamin.errors import NotFound
 
 
 def yes_no(ctx: Ctx, answer: Answer) -> bool:
@@ -50,3 +51,14 @@ def say_certificate(ctx: Ctx, key: str, cert, name: str, **fields) -> None:
             links=[Link(cert.pdf_url, ctx.text("common.download_pdf")),
                    Link(cert.verify_url, ctx.text("common.verify_link"))],
             **fields)
+
+
+async def person_name(ctx: Ctx) -> str:
+    """The verified person's full name (read from the back-end only if the identity did not carry it)."""
+    if not ctx.slots.get("name"):
+        try:
+            person = await ctx.api.person(ctx.national_code)
+        except NotFound:
+            raise Stop("identity.no_record") from None
+        ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
+    return ctx.slots["name"]

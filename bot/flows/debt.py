@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Channel, Choice, Link
-from bot.flows.identity import identity_steps
-from bot.flows.model import Answer, Ask, Do, Flow, Goto, Invalid, Stop
-from bot.flows.workshop import ident, workshop_label, workshop_steps
+from bot.flows.workshop import ident, workshop_label
 from integrations.tamin.errors import NotEligible
 
 KINDS = ("premium", "penalty", "other")
@@ -30,7 +29,7 @@ def _page_size(ctx: Ctx) -> int:
 
 async def load_debt(ctx: Ctx) -> None:
     """Read the debt and tell it: the total, by kind, and item by item."""
-    debt = await ctx.api.workshop_debt(ctx.slots["workshop"], ctx.national_code)
+    debt = await ctx.api.workshop_debt(ctx.workshop, ctx.national_code)
     label = workshop_label(ctx)
     if not debt.items or debt.total <= 0:
         raise Stop("debt.none", **label)
@@ -110,7 +109,7 @@ async def act(ctx: Ctx) -> None:
 
 async def show_ledger(ctx: Ctx) -> None:
     """One page of the ledger, newest first, with the balance after each line."""
-    entries = await ctx.api.workshop_ledger(ctx.slots["workshop"], ctx.national_code)
+    entries = await ctx.api.workshop_ledger(ctx.workshop, ctx.national_code)
     if not entries:
         ctx.slots["_ledger_page"], ctx.slots["_ledger_more"] = 1, False
         ctx.say("debt.ledger_empty")
@@ -133,7 +132,7 @@ async def show_ledger(ctx: Ctx) -> None:
 async def pay(ctx: Ctx) -> None:
     """A payment order for the whole debt, and its link."""
     try:
-        payment = await ctx.api.debt_payment(ctx.slots["workshop"], ctx.national_code,
+        payment = await ctx.api.debt_payment(ctx.workshop, ctx.national_code,
                                              idempotency_key=idempotency_key(ctx, "pay"))
     except NotEligible:
         raise Stop("debt.nothing_to_pay", **workshop_label(ctx)) from None
@@ -148,11 +147,10 @@ async def pay(ctx: Ctx) -> None:
 FLOW = Flow(
     name="employer_debt",
     title="menu.employer_debt",
-    description="debt.about",
+    prefill=("workshop",),
     faq={"faq_documents": "debt.faq_documents", "faq_cost": "debt.faq_cost", "faq_why": "debt.faq_why"},
+    identity="workshop",
     steps=[
-        *identity_steps(),
-        *workshop_steps(),
         Do("load", load_debt),
         Ask("action", "debt.what_next", parse=parse_action, choices=action_choices, keep=False),
         Do("act", act),

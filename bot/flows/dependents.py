@@ -13,11 +13,10 @@ import hashlib
 import re
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Review, Stop
 from bot.engine.fmt import fa, jdate, mask_code, number
 from bot.engine.messages import Choice
-from bot.flows.common import yes_no_buttons
-from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
+from bot.flows.common import person_name, yes_no_buttons
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
 
 FAQ = {"faq_documents": "dependents.faq_documents", "faq_cost": "dependents.faq_cost",
@@ -30,20 +29,6 @@ _NC_REASONS = {"length": "dependents.nc_length", "checksum": "dependents.nc_chec
                "repeated": "dependents.nc_checksum"}
 _ADD = re.compile(r"اضافه|افزودن|ثبت|تحت\s*(پوشش|تکفل)|زیر\s*پوشش|بیمه\s*(کن|کردن|کنم)|add|ezafe")
 _LIST = re.compile(r"لیست|فهرست|مشاهده|ببینم|نمایش|کیا|چه\s*کسانی")
-_QUESTION = re.compile(r"\?|چرا|چقدر|چه\s|چطور|چگونه|آیا|کی\s|چند|شرایط|شرط")
-_TOPIC_DOCS = re.compile(r"مدرک|مدارک|گواهی|شناسنامه|کاغذ")
-_TOPIC_COST = re.compile(r"هزینه|رایگان|کارمزد|حق\s*بیمه|پول")
-_TOPIC_WHY = re.compile(r"چرا|شرایط|شرط|سن|سال|دانشجو|محصل|ازدواج|ازکارافتاده|از\s*کار\s*افتاده|معلول")
-
-
-def _faq_digression(answer: Answer, step: str) -> None:
-    """A question about the rules typed where an answer was expected: explain, then ask again."""
-    text = answer.text
-    if not text or not _QUESTION.search(text):
-        return
-    for rx, key in ((_TOPIC_DOCS, "faq_documents"), (_TOPIC_COST, "faq_cost"), (_TOPIC_WHY, "faq_why")):
-        if rx.search(text):
-            raise Goto(step, FAQ[key])
 
 
 _PREFIXES = {"همسر": "spouse", "شوهر": "spouse", "فرزند": "child", "پسر": "child", "دختر": "child", "بچه": "child",
@@ -142,7 +127,6 @@ def parse_want_add(ctx: Ctx, answer: Answer) -> bool:
         return True
     value = yes_no(answer.text)
     if value is None:
-        _faq_digression(answer, "want_add")
         raise Invalid("common.answer_yes_no")
     return value
 
@@ -163,7 +147,6 @@ def parse_relation(ctx: Ctx, answer: Answer) -> str:
         if code and "dep_nc" not in ctx.slots and code != ctx.national_code:
             ctx.slots["dep_nc"] = code
         return relation
-    _faq_digression(answer, "relation")
     raise Invalid("dependents.relation_pick_one")
 
 
@@ -173,7 +156,6 @@ def parse_dep_nc(ctx: Ctx, answer: Answer) -> str:
 
     code = national_code(answer.text)
     if not code:
-        _faq_digression(answer, "dep_nc")
         digits = "".join(ch for ch in answer.text if ch in "0123456789")
         if not digits:
             raise Invalid("dependents.nc_missing")
@@ -193,31 +175,13 @@ def summary_fields(ctx: Ctx) -> dict:
     return {"relation": _relation_title(ctx, ctx.slots.get("relation")), "code": fa(ctx.slots.get("dep_nc", ""))}
 
 
-def _fix_choices(ctx: Ctx) -> list[Choice]:
-    return [ctx.choice("fix:relation", "dependents.fix_relation"), ctx.choice("fix:dep_nc", "dependents.fix_code"),
-            ctx.choice("fix:cancel", "dependents.fix_cancel")]
-
-
-def parse_fix(ctx: Ctx, answer: Answer) -> str:
-    """Which answer to correct: the relation or the national code (or give up)."""
-    if answer.choice and answer.choice.startswith("fix:"):
-        return answer.choice[4:]
-    if "نسبت" in answer.text or _relation_of(answer.text):
+def fix_word(text: str) -> str | None:
+    """Which answer a typed correction names: the relation, the national code, or giving up."""
+    if "نسبت" in text or _relation_of(text):
         return "relation"
-    if "کد" in answer.text or "ملی" in answer.text:
+    if "کد" in text or "ملی" in text:
         return "dep_nc"
-    if "انصراف" in answer.text:
-        return "cancel"
-    _faq_digression(answer, "fix")
-    raise Invalid("dependents.fix_pick_one")
-
-
-async def go_fix(ctx: Ctx) -> None:
-    """Back to the one answer to correct, keeping the other."""
-    field = ctx.slots.pop("fix", None)
-    if field not in ("relation", "dep_nc"):
-        raise Stop("common.cancelled_flow")
-    raise Goto(field, forget=(field, "confirm"))
+    return "cancel" if "انصراف" in text else None
 
 
 async def end_without_adding(ctx: Ctx) -> None:
@@ -251,7 +215,7 @@ async def add(ctx: Ctx) -> None:
         fields = dict(relation=title, code=fa(code), age=fa(d.get("age", "")),
                       required_age=fa(d.get("required_age", "")), name=s.get("name", ""))
         if exc.reason == "not_related":
-            raise Goto("fix", "dependents.refused.not_related", forget=("confirm",), **fields) from None
+            raise Goto("confirm:fix", "dependents.refused.not_related", forget=("confirm",), **fields) from None
         if exc.reason == "parent_under_age" and relation == "mother":
             raise Stop("dependents.refused.mother_under_age", **fields) from None
         reason = exc.reason if exc.reason in REFUSALS else "other"
@@ -265,21 +229,18 @@ async def add(ctx: Ctx) -> None:
 FLOW = Flow(
     name="dependents",
     title="menu.dependents",
-    description="dependents.about",
     faq=FAQ,
+    opening=[Do("take_request", take_request)],
     steps=[
-        Do("take_request", take_request),
-        *identity_steps(),
         Do("list", list_dependents),
         Ask("want_add", "dependents.offer_add", parse=parse_want_add,
             choices=yes_no_buttons("dependents.yes_add", "dependents.no_add")),
         Do("done", end_without_adding, when=lambda c: not c.slots.get("want_add")),
         Ask("relation", "dependents.ask_relation", parse=parse_relation, choices=relation_choices),
         Ask("dep_nc", "dependents.ask_national_code", parse=parse_dep_nc, fields=_ask_nc_fields, retries=4),
-        Confirm("confirm", "dependents.summary", fields=summary_fields, redo="fix"),
-        Ask("fix", "dependents.ask_fix", parse=parse_fix, choices=_fix_choices, keep=False,
-            when=lambda c: not c.slots.get("confirm")),
-        Do("go_fix", go_fix, when=lambda c: not c.slots.get("confirm")),
+        Review("confirm", "dependents.summary", fields=summary_fields, ask="dependents.ask_fix",
+               items={"relation": "dependents.fix_relation", "dep_nc": "dependents.fix_code"},
+               cancel="dependents.fix_cancel", pick_one="dependents.fix_pick_one", recognize=fix_word),
         Do("add", add),
     ],
 )

@@ -8,16 +8,12 @@ with a one-time code sent to their verified mobile, accepts it, and tells the ne
 
 from __future__ import annotations
 
-import time
-
-from bot.engine import otp
 from bot.engine.context import Ctx, idempotency_key
-from bot.engine.fmt import fa, jdate, mask_code
+from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Stop
+from bot.engine.fmt import fa, jdate
 from bot.engine.messages import Channel, Choice
 from bot.flows.common import yes_no
-from bot.flows.identity import identity_steps
-from bot.flows.model import Answer, Ask, Do, Flow, Goto, Invalid, Stop
-from bot.flows.workshop import workshop_label, workshop_steps
+from bot.flows.workshop import workshop_label
 
 PAGE_CHARS = 650  # a readable part on a phone screen
 
@@ -39,7 +35,7 @@ def _sms(ctx: Ctx) -> bool:
 
 async def load(ctx: Ctx) -> None:
     """Tell the agreement's state; stop when it is already accepted."""
-    notice = await ctx.api.e_notice(ctx.slots["workshop"], ctx.national_code)
+    notice = await ctx.api.e_notice(ctx.workshop, ctx.national_code)
     label = workshop_label(ctx)
     if notice.accepted:
         since = ctx.text("e_notice.since", date=jdate(notice.accepted_on)) if notice.accepted_on else ""
@@ -110,57 +106,9 @@ async def not_agreed(ctx: Ctx) -> None:
     raise Stop("e_notice.declined", **workshop_label(ctx))
 
 
-def _mobile(ctx: Ctx) -> str:
-    ident = ctx.session.verified()
-    return ident.mobile if ident else ctx.slots.get("mobile", "")
-
-
-async def send_code(ctx: Ctx) -> None:
-    """Send a one-time code to the verified mobile, to sign the acceptance."""
-    s, store = ctx.deps.settings, ctx.deps.store
-    by_user = await store.hit(f"enotice-otp:u:{ctx.inbound.key}", s.otp_window_seconds)
-    by_code = await store.hit(f"enotice-otp:nc:{ctx.national_code}", s.otp_window_seconds)
-    if max(by_user, by_code) > s.otp_max_sends:
-        raise Stop("e_notice.too_many_codes")
-    code = otp.new_code()
-    mobile = _mobile(ctx)
-    ctx.session.otp = otp.issue(code, mobile, s.otp_ttl_seconds, s.otp_max_tries)
-    await ctx.deps.sms.send_otp(mobile, code)
-    ctx.slots["_code_sent"] = int(time.time())
-
-
-def code_fields(ctx: Ctx) -> dict:
-    """The masked mobile the code went to."""
-    return {"mobile": mask_code(_mobile(ctx))}
-
-
-def code_choices(ctx: Ctx) -> list[Choice]:
-    """Send the code again."""
-    return [ctx.choice("resend", "identity.resend")]
-
-
-def parse_code(ctx: Ctx, answer: Answer) -> bool:
-    """Check the typed one-time code; «send again» goes back to sending."""
-    if answer.choice == "resend" or answer.text in ("ارسال مجدد", "ارسال دوباره", "resend"):
-        raise Goto("send_agree_code", forget=("agree_code",))
-    typed = "".join(ch for ch in answer.text if ch in "0123456789")
-    if not typed:
-        raise Invalid("identity.code_missing")
-    result = otp.check(ctx.session.otp, typed)
-    if result is otp.Check.OK:
-        ctx.session.otp = None
-        return True
-    if result is otp.Check.EXPIRED:
-        raise Invalid("identity.code_expired")
-    if result is otp.Check.WRONG:
-        raise Invalid("identity.code_wrong", left=fa(ctx.session.otp["left"]))
-    ctx.session.otp = None
-    raise Stop("e_notice.code_locked")
-
-
 async def accept(ctx: Ctx) -> None:
     """Accept the agreement and tell its state afterwards."""
-    notice = await ctx.api.accept_e_notice(ctx.slots["workshop"], ctx.national_code,
+    notice = await ctx.api.accept_e_notice(ctx.workshop, ctx.national_code,
                                            idempotency_key=idempotency_key(ctx, "accept"))
     label = workshop_label(ctx)
     if not notice.accepted:
@@ -171,20 +119,15 @@ async def accept(ctx: Ctx) -> None:
 FLOW = Flow(
     name="e_notice",
     title="menu.e_notice",
-    description="e_notice.about",
     faq={"faq_documents": "e_notice.faq_documents", "faq_cost": "e_notice.faq_cost", "faq_why": "e_notice.faq_why"},
+    identity="workshop",
     steps=[
-        *identity_steps(),
-        *workshop_steps(),
         Do("load", load),
         Ask("page", "e_notice.page", parse=parse_page, choices=page_choices, fields=page_fields, keep=False,
             when=_reading),
         Do("turn", turn_page, when=_reading),
         Ask("agree", "e_notice.ask_agree", parse=yes_no, choices=agree_choices, fields=agree_fields),
         Do("not_agreed", not_agreed, when=lambda c: c.slots.get("agree") is False),
-        Do("send_agree_code", send_code),
-        Ask("agree_code", "e_notice.ask_code", parse=parse_code, fields=code_fields, choices=code_choices,
-            keep=False, retries=6),
-        Do("accept", accept),
+        Do("accept", accept, proof="signature", proof_texts="e_notice"),
     ],
 )

@@ -9,12 +9,11 @@ gets the contract with the date the half-yearly payment falls due.
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Ask, Confirm, Do, Flow, Stop
 from bot.engine.fmt import fa, jdate, mask_code, rial
 from bot.engine.messages import Channel, Link
-from bot.flows.common import yes_no_buttons
-from bot.flows.identity import identity_steps, person_name
+from bot.flows.common import person_name, yes_no_buttons
 from bot.flows.insurance import answer_yes_no
-from bot.flows.model import Ask, Confirm, Do, Flow, Stop
 from integrations.tamin.errors import NotEligible
 
 
@@ -78,17 +77,15 @@ async def contract(ctx: Ctx) -> None:
 FLOW = Flow(
     name="fractional_month",
     title="menu.fractional_month",
-    description="fractional.about",
     faq={"faq_documents": "fractional.faq_documents", "faq_cost": "fractional.faq_cost",
          "faq_why": "fractional.faq_why"},
     steps=[
-        *identity_steps(),
         Do("load", load),
         Ask("agree", "fractional.ask_agree", parse=answer_yes_no,
             choices=yes_no_buttons("fractional.yes_agree", "fractional.no_agree"),
             fields=lambda c: {"total": fa(c.slots.get("total", ""))}),
         Do("declined", declined, when=lambda c: not c.slots.get("agree")),
         Confirm("confirm", "fractional.summary", fields=_summary),
-        Do("contract", contract),
+        Do("contract", contract, proof="code"),
     ],
 )

@@ -8,12 +8,11 @@ not, and issues the certificate that any organization with an agreement can veri
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Do, Flow, Invalid, Say, Stop
 from bot.engine.fmt import fa, jdate, number
 from bot.engine.messages import Channel
 from bot.engine.runner import looks_like_question
-from bot.flows.common import say_certificate, yes_no, yes_no_buttons
-from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Do, Flow, Invalid, Say, Stop
+from bot.flows.common import person_name, say_certificate, yes_no, yes_no_buttons
 from integrations.tamin.errors import NotFound
 
 
@@ -72,10 +71,8 @@ async def _fail_soft(ctx: Ctx) -> None:
 FLOW = Flow(
     name="insurance_record",
     title="menu.insurance_record",
-    description="insurance.about",
     faq={"faq_documents": "insurance.faq_documents", "faq_cost": "insurance.faq_cost", "faq_why": "insurance.faq_why"},
     steps=[
-        *identity_steps(),
         Do("load", load_relationship),
         Ask("want_certificate", "insurance.offer_certificate", parse=answer_yes_no,
             choices=yes_no_buttons("insurance.yes_certificate", "insurance.no_certificate")),

@@ -9,10 +9,10 @@ costs, registers the request after a confirmation and hands over the payment lin
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Channel, Choice, Link
-from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
+from bot.flows.common import person_name
 from integrations.tamin.errors import InvalidInput, NotEligible, NotFound
 from integrations.tamin.models import MilitaryRequest
 
@@ -126,10 +126,8 @@ async def register(ctx: Ctx) -> None:
 FLOW = Flow(
     name="military_service",
     title="menu.military_service",
-    description="military.about",
     faq={"faq_documents": "military.faq_documents", "faq_cost": "military.faq_cost", "faq_why": "military.faq_why"},
     steps=[
-        *identity_steps(),
         Do("check", check),
         Ask("months", "military.ask_months", parse=parse_months, choices=_months_choices, fields=_months_fields,
             retries=5),

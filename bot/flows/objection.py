@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
 from bot.engine.fmt import fa, jdate, number, rial
 from bot.engine.messages import Choice
-from bot.flows.identity import identity_steps
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
-from bot.flows.workshop import ident, workshop_label, workshop_steps
+from bot.engine.runner import looks_like_question
+from bot.flows.workshop import ident, workshop_label
 from integrations.tamin.errors import NotEligible, NotFound
 
 REASONS = ("wrong_period", "wrong_amount", "already_paid", "not_employed", "other")
@@ -30,7 +30,6 @@ _REASON_WORDS = [
     ("wrong_period", re.compile(r"دوره|ماه|تاریخ")),
     ("wrong_amount", re.compile(r"مبلغ|محاسبه|زیاد|بیشتر|اشتباه|نادرست|غلط|جریمه|درصد")),
 ]
-_QUESTION = re.compile(r"[?؟]\s*$|^(چه|چرا|چطور|چگونه|کجا|آیا|چقدر|چند|کدام|کی)\b|مدرک|هزینه")
 
 
 def _items(ctx: Ctx) -> list[dict]:
@@ -58,7 +57,7 @@ def hearing_text(ctx: Ctx, o) -> str:
 
 async def load(ctx: Ctx) -> None:
     """The workshop's debt items and its objections; show the objections first."""
-    code, actor = ctx.slots["workshop"], ctx.national_code
+    code, actor = ctx.workshop, ctx.national_code
     debt = await ctx.api.workshop_debt(code, actor)
     filed = await ctx.api.objections(code, actor)
     open_ids = {o.debt_id for o in filed if o.state != "decided"}
@@ -154,7 +153,7 @@ def parse_reason(ctx: Ctx, answer: Answer) -> str:
     if answer.choice and answer.choice.startswith("rsn:") and answer.choice[4:] in REASONS:
         return answer.choice[4:]
     text = (answer.text or "").strip()
-    if _QUESTION.search(text):
+    if looks_like_question(text) or re.search(r"[?؟]\s*$", text):
         raise Invalid("objection.reason_pick")  # a question: the engine may answer it and ask again
     for r in REASONS:
         if text == ctx.text(f"objection.reason.{r}"):
@@ -193,7 +192,7 @@ async def file(ctx: Ctx) -> None:
     """File the objection and tell its number and hearing."""
     item = _item(ctx)
     try:
-        o = await ctx.api.file_objection(ctx.slots["workshop"], ctx.national_code, item["id"], ctx.slots["reason"],
+        o = await ctx.api.file_objection(ctx.workshop, ctx.national_code, item["id"], ctx.slots["reason"],
                                          ctx.slots.get("details") or "", idempotency_key=idempotency_key(ctx, "file"))
     except NotEligible as exc:
         if exc.reason == "objection_exists":
@@ -212,12 +211,11 @@ async def file(ctx: Ctx) -> None:
 FLOW = Flow(
     name="objection",
     title="menu.objection",
-    description="objection.about",
+    prefill=("workshop", "objection"),
     faq={"faq_documents": "objection.faq_documents", "faq_cost": "objection.faq_cost",
          "faq_why": "objection.faq_why"},
+    identity="workshop",
     steps=[
-        *identity_steps(),
-        *workshop_steps(),
         Do("load", load),
         Ask("new", "objection.ask_new", parse=parse_new, choices=new_choices,
             when=lambda c: bool(c.slots.get("_has_objections"))),
@@ -229,6 +227,6 @@ FLOW = Flow(
         Say("documents", "objection.documents"),
         Confirm("confirm", "objection.confirm", fields=confirm_fields, redo="item",
                 forget=("item", "reason", "details")),
-        Do("file", file),
+        Do("file", file, proof="code"),
     ],
 )

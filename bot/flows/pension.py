@@ -8,10 +8,9 @@ that any organization with an agreement can verify by its code.
 from __future__ import annotations
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Ask, Do, Flow, Stop
 from bot.engine.fmt import fa, jdate, rial
 from bot.flows.common import say_certificate, yes_no, yes_no_buttons
-from bot.flows.identity import identity_steps
-from bot.flows.model import Ask, Do, Flow, Stop
 from integrations.tamin.errors import NotFound
 
 
@@ -44,10 +43,8 @@ async def issue_certificate(ctx: Ctx) -> None:
 FLOW = Flow(
     name="pension_status",
     title="menu.pension_status",
-    description="pension.about",
     faq={"faq_documents": "pension.faq_documents", "faq_cost": "pension.faq_cost", "faq_why": "pension.faq_why"},
     steps=[
-        *identity_steps(),
         Do("load", load_pension),
         Ask("want_certificate", "pension.offer_certificate", parse=yes_no,
             choices=yes_no_buttons("pension.yes_certificate", "pension.no_certificate"),

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from functools import cache
 
-from bot.flows.model import Flow
+import yaml
+
+from bot.engine.catalog import data_dir
+from bot.engine.checks import check
+from bot.engine.flow import Flow
 
 # module names under bot.flows, in menu order; a module that is not there yet is skipped
 SERVICE_MODULES = [
@@ -13,16 +18,31 @@ SERVICE_MODULES = [
 ]
 
 
-def load_flows() -> dict[str, Flow]:
-    """The flows by name (their NLU intent), in menu order."""
+def load_flows(modules: list[str] | None = None) -> dict[str, Flow]:
+    """The flows by name (their NLU intent), in menu order, checked (``FlowError`` if they do not hold)."""
     flows: dict[str, Flow] = {}
-    for module in SERVICE_MODULES:
+    for module in modules or SERVICE_MODULES:
         try:
-            mod = importlib.import_module(f"bot.flows.{module}")
+            mod = importlib.import_module(module if "." in module else f"bot.flows.{module}")
         except ModuleNotFoundError as exc:
             if exc.name == f"bot.flows.{module}":
                 continue
             raise
         flow: Flow = mod.FLOW
         flows[flow.name] = flow
+    check(flows, intents=nlu_intents(), guide=guide_ids())
     return flows
+
+
+@cache
+def nlu_intents() -> frozenset[str]:
+    """The intents data/nlu.yml has examples for."""
+    data = yaml.safe_load((data_dir() / "nlu.yml").read_text(encoding="utf-8")) or {}
+    return frozenset(item["intent"] for item in data.get("nlu", []) if isinstance(item, dict) and "intent" in item)
+
+
+@cache
+def guide_ids() -> frozenset[str]:
+    """The services the guide (data/knowledge/services.fa.yml) describes."""
+    data = yaml.safe_load((data_dir() / "knowledge" / "services.fa.yml").read_text(encoding="utf-8")) or {}
+    return frozenset(str(s["id"]) for s in data.get("services", []) if isinstance(s, dict) and "id" in s)

@@ -13,11 +13,10 @@ import hashlib
 import re
 
 from bot.engine.context import Ctx, idempotency_key
-from bot.engine.fmt import fa, jdate, number, rial
-from bot.engine.messages import Choice
-from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
-from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
+from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Review, Stop
+from bot.engine.fmt import fa, jdate, mask_iban, number, rial
+from bot.flows.common import person_name
+from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound, TaminError
 from integrations.tamin.models import SickPayClaim
 
 FAQ = {"faq_documents": "sick_pay.faq_documents", "faq_cost": "sick_pay.faq_cost", "faq_why": "sick_pay.faq_why"}
@@ -25,27 +24,12 @@ REFUSALS = ("not_insured", "not_compulsory", "no_positive_test", "already_claime
 FIELDS = ("date_from", "date_to", "test_date", "test_ref", "sheba")
 _SHEBA_REASONS = {"length": "sick_pay.sheba_length", "checksum": "sick_pay.sheba_checksum",
                   "country": "sick_pay.sheba_country", "missing": "sick_pay.sheba_missing"}
-_QUESTION = re.compile(r"\?|چرا|چقدر|چه\s|چطور|چگونه|آیا|کی\s|چند")
-_TOPIC_DOCS = re.compile(r"مدرک|مدارک|گواهی|نامه|کاغذ")
-_TOPIC_COST = re.compile(r"هزینه|رایگان|کارمزد|پول\s*(بدم|بدهم|میخواد|می‌خواد)")
-_TOPIC_WHY = re.compile(r"چرا|روز\s*اول|روزهای\s*اول|سه\s*روز|3\s*روز|انتظار|درصد|دو\s*سوم|سه\s*چهارم|چقدر|چه\s*مبلغ|"
-                        r"چطور\s*حساب|محاسبه|کمتر")
 
 
 def _today() -> str:
     import jdatetime
 
     return jdatetime.date.today().strftime("%Y-%m-%d")
-
-
-def _faq_digression(ctx: Ctx, answer: Answer, step: str) -> None:
-    """A question about the rules typed where an answer was expected: explain, then ask again."""
-    text = answer.text
-    if not text or not _QUESTION.search(text):
-        return
-    for rx, key in ((_TOPIC_DOCS, "faq_documents"), (_TOPIC_COST, "faq_cost"), (_TOPIC_WHY, "faq_why")):
-        if rx.search(text):
-            raise Goto(step, FAQ[key])
 
 
 # --- eligibility -------------------------------------------------------------------------------
@@ -86,7 +70,6 @@ def _date(ctx: Ctx, answer: Answer, step: str) -> str:
 
     value = jalali_date(answer.text)
     if value is None:
-        _faq_digression(ctx, answer, step)
         raise Invalid("sick_pay.bad_date" if re.search(r"\d", answer.text) else "sick_pay.date_missing")
     if value > _today():
         raise Invalid("sick_pay.date_future", date=jdate(value), today=jdate(_today()))
@@ -148,7 +131,6 @@ def parse_test_ref(ctx: Ctx, answer: Answer) -> str:
     compact = re.sub(r"[\s\-_/]", "", answer.text)
     if re.fullmatch(r"[A-Za-z0-9]{4,40}", compact) and re.search(r"\d", compact):
         return compact.upper()
-    _faq_digression(ctx, answer, "test_ref")
     if not re.search(r"\d", compact):
         raise Invalid("sick_pay.test_ref_missing")
     raise Invalid("sick_pay.test_ref_invalid")
@@ -161,7 +143,6 @@ def parse_sheba(ctx: Ctx, answer: Answer) -> str:
     value = sheba(answer.text)
     if value:
         return value
-    _faq_digression(ctx, answer, "sheba")
     text = re.sub(r"[\s\-]", "", answer.text).upper()
     found = re.search(r"([A-Z]{2})?\d+", text)
     if not found:
@@ -171,30 +152,14 @@ def parse_sheba(ctx: Ctx, answer: Answer) -> str:
     raise Invalid(_SHEBA_REASONS.get(reason, "sick_pay.sheba_checksum"), count=fa(digits))
 
 
-def _fix_choices(ctx: Ctx) -> list[Choice]:
-    return [ctx.choice(f"fix:{f}", f"sick_pay.field.{f}") for f in FIELDS] + [ctx.choice("fix:cancel", "sick_pay.fix_cancel")]
+_FIX_WORDS = {"شروع": "date_from", "پایان": "date_to", "تاریخ آزمایش": "test_date", "تاریخ تست": "test_date",
+              "شماره آزمایش": "test_ref", "کد آزمایش": "test_ref", "رهگیری": "test_ref", "شبا": "sheba",
+              "حساب": "sheba", "انصراف": "cancel"}
 
 
-def parse_fix(ctx: Ctx, answer: Answer) -> str:
-    """Which item of the summary to correct (a button, its number or its words)."""
-    if answer.choice and answer.choice.startswith("fix:"):
-        return answer.choice[4:]
-    words = {"شروع": "date_from", "پایان": "date_to", "تاریخ آزمایش": "test_date", "تاریخ تست": "test_date",
-             "شماره آزمایش": "test_ref", "کد آزمایش": "test_ref", "رهگیری": "test_ref", "شبا": "sheba",
-             "حساب": "sheba", "انصراف": "cancel"}
-    for word, field in words.items():
-        if word in answer.text:
-            return field
-    _faq_digression(ctx, answer, "fix")
-    raise Invalid("sick_pay.fix_pick_one")
-
-
-async def go_fix(ctx: Ctx) -> None:
-    """Go back to the one answer the person wants to correct, keeping the others."""
-    field = ctx.slots.pop("fix", None)
-    if field == "cancel" or field not in FIELDS:
-        raise Stop("common.cancelled_flow")
-    raise Goto(field, forget=(field, "confirm"))
+def fix_word(text: str) -> str | None:
+    """Which answer a typed correction names («شبا», «تاریخ پایان»…)."""
+    return next((f for word, f in _FIX_WORDS.items() if word in (text or "")), None)
 
 
 # --- the claim ---------------------------------------------------------------------------------
@@ -203,7 +168,7 @@ async def go_fix(ctx: Ctx) -> None:
 def summary_fields(ctx: Ctx) -> dict:
     s = ctx.slots
     return dict(start=jdate(s["date_from"]), end=jdate(s["date_to"]), test=jdate(s["test_date"]),
-                ref=fa(s["test_ref"]), sheba=fa(s["sheba"]), days=fa(_days(s["date_from"], s["date_to"])))
+                ref=fa(s["test_ref"]), sheba=mask_iban(s["sheba"]), days=fa(_days(s["date_from"], s["date_to"])))
 
 
 def _days(start: str, end: str) -> int:
@@ -221,7 +186,17 @@ async def file_claim(ctx: Ctx) -> None:
     try:
         claim = await ctx.api.sick_pay_claim(ctx.national_code, s["date_from"], s["date_to"], s["test_date"],
                                              s["test_ref"], s["sheba"], idempotency_key=key)
-    except InvalidInput as exc:
+    except TaminError as exc:
+        if exc.reason == "iban_not_owned":  # the bank says the Sheba is not in the claimant's name
+            raise Goto("sheba", "sick_pay.backend.iban_not_owned", forget=("sheba", "confirm"),
+                       sheba=mask_iban(s["sheba"])) from None
+        if isinstance(exc, NotEligible):
+            reason = exc.reason if exc.reason in REFUSALS else "other"
+            raise Stop(f"sick_pay.refused.{reason}", name=s.get("name", "")) from None
+        if isinstance(exc, Conflict):
+            raise Stop("sick_pay.refused.already_claimed", name=s.get("name", "")) from None
+        if not isinstance(exc, InvalidInput):
+            raise
         d = exc.details or {}
         if exc.reason == "bad_sheba":
             raise Goto("sheba", "sick_pay.backend.bad_sheba", forget=("sheba", "confirm")) from None
@@ -234,38 +209,30 @@ async def file_claim(ctx: Ctx) -> None:
         if exc.reason in ("bad_dates", "bad_date"):
             raise Goto("date_from", "sick_pay.backend.bad_dates", forget=("date_from", "date_to", "confirm")) from None
         raise
-    except NotEligible as exc:
-        reason = exc.reason if exc.reason in REFUSALS else "other"
-        raise Stop(f"sick_pay.refused.{reason}", name=s.get("name", "")) from None
-    except Conflict:
-        raise Stop("sick_pay.refused.already_claimed", name=s.get("name", "")) from None
     ctx.say("sick_pay.registered", **_claim_fields(claim))
 
 
 def _claim_fields(claim: SickPayClaim) -> dict:
     return dict(tracking=fa(claim.tracking_number), start=jdate(claim.leave_from), end=jdate(claim.leave_to),
                 days=number(claim.days), waiting=number(claim.waiting_days), paid=number(claim.paid_days),
-                daily=rial(claim.daily_amount), total=rial(claim.total_amount), sheba=fa(claim.sheba_masked),
+                daily=rial(claim.daily_amount), total=rial(claim.total_amount), sheba=mask_iban(claim.sheba_masked),
                 filed=jdate(claim.filed_on))
 
 
 FLOW = Flow(
     name="sick_pay",
     title="menu.sick_pay",
-    description="sick_pay.about",
     faq=FAQ,
     steps=[
-        *identity_steps(),
         Do("eligibility", check_eligibility),
         Ask("date_from", "sick_pay.ask_date_from", parse=parse_date_from, retries=4),
         Ask("date_to", "sick_pay.ask_date_to", parse=parse_date_to, retries=4),
         Ask("test_date", "sick_pay.ask_test_date", parse=parse_test_date, retries=4),
         Ask("test_ref", "sick_pay.ask_test_ref", parse=parse_test_ref, retries=4),
         Ask("sheba", "sick_pay.ask_sheba", parse=parse_sheba, retries=4),
-        Confirm("confirm", "sick_pay.summary", fields=summary_fields, redo="fix"),
-        Ask("fix", "sick_pay.ask_fix", parse=parse_fix, choices=_fix_choices, keep=False,
-            when=lambda c: not c.slots.get("confirm")),
-        Do("go_fix", go_fix, when=lambda c: not c.slots.get("confirm")),
-        Do("claim", file_claim),
+        Review("confirm", "sick_pay.summary", fields=summary_fields, ask="sick_pay.ask_fix",
+               items={f: f"sick_pay.field.{f}" for f in FIELDS}, cancel="sick_pay.fix_cancel",
+               pick_one="sick_pay.fix_pick_one", recognize=fix_word),
+        Do("claim", file_claim, proof="code"),
     ],
 )

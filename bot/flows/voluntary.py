@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx, idempotency_key
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import code, fa, jdate, number, rial
 from bot.engine.messages import Choice, Link
-from bot.flows.identity import identity_steps, person_name
-from bot.flows.model import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
+from bot.flows.common import person_name
 from integrations.tamin.errors import InvalidInput, NotEligible, TaminError
 from integrations.tamin.models import VoluntaryEligibility
 
@@ -143,14 +143,12 @@ async def contract(ctx: Ctx) -> None:
 FLOW = Flow(
     name="voluntary_insurance",
     title="menu.voluntary_insurance",
-    description="voluntary.about",
     faq={"faq_documents": "voluntary.faq_documents", "faq_cost": "voluntary.faq_cost", "faq_why": "voluntary.faq_why"},
     steps=[
-        *identity_steps(),
         Do("check", check),
         Ask("wage", "voluntary.ask_wage", parse=parse_wage, choices=_wage_choices, fields=_range, retries=5),
         Do("quote", quote),
         Confirm("confirm", "voluntary.summary", fields=_summary, redo="wage", forget=("wage", "premium")),
-        Do("contract", contract),
+        Do("contract", contract, proof="code"),
     ],
 )

@@ -1,7 +1,7 @@
 """Acting for a workshop: which workshop, and the back-end's word that this person may act for it.
 
 Employers and their authorized representatives act for a workshop (کارگاه) named by its
-ten-digit code. After the identity steps, the workshop steps offer the person's own
+ten-digit code. A flow declares ``identity="workshop"``: after the person's proof, these steps offer the person's own
 workshop as a button when the back-end lists exactly one (a typed code is accepted too),
 otherwise ask for the code; then ``workshop_access`` must say the verified national code is
 the employer or a representative. Anyone else is stopped before any figure is read.
@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx
+from bot.engine.flow import Do, Goto, Invalid, Pick, Step, Stop, define_proof
 from bot.engine.fmt import fa
-from bot.engine.messages import Choice
-from bot.flows.model import Answer, Ask, Do, Goto, Invalid, Step, Stop
+from bot.engine.identity import person_proof
 from integrations.tamin.errors import InvalidInput, NotFound
 
 MAX_UNKNOWN = 3  # unknown workshop codes before the flow gives up
@@ -39,37 +39,14 @@ async def load_workshops(ctx: Ctx) -> None:
     ]
 
 
-def _prompt_key(ctx: Ctx) -> str:
-    n = len(_own(ctx))
-    return "workshop.ask_one" if n == 1 else "workshop.ask_many" if n > 1 else "workshop.ask_code"
+def _label(w: dict) -> dict:
+    return {"name": w["name"], "code": fa(w["code"])}
 
 
-def workshop_fields(ctx: Ctx) -> dict:
-    """The question, worded by how many workshops the person has."""
-    own = _own(ctx)
-    fields = {"name": own[0]["name"], "code": fa(own[0]["code"])} if len(own) == 1 else {}
-    return {"question": ctx.text(_prompt_key(ctx), **fields)}
+def typed_workshop(ctx: Ctx, text: str, own: list[dict]) -> str:
+    """A typed ten-digit workshop code, or the name of one of the person's own workshops."""
+    from bot.nlu.extract import workshop_code
 
-
-def workshop_choices(ctx: Ctx) -> list[Choice]:
-    """The person's own workshops as buttons."""
-    own = _own(ctx)
-    if len(own) == 1:
-        return [ctx.choice(f"ws:{own[0]['code']}", "workshop.this_one", name=own[0]["name"])]
-    return [ctx.choice(f"ws:{w['code']}", "workshop.button", name=w["name"], code=fa(w["code"]))
-            for w in own[:MAX_BUTTONS]]
-
-
-def parse_workshop(ctx: Ctx, answer: Answer) -> str:
-    """A pressed workshop, «yes» to the only one, its name, or a typed ten-digit code."""
-    from bot.nlu.extract import workshop_code, yes_no
-
-    own = _own(ctx)
-    if answer.choice and answer.choice.startswith("ws:"):
-        return answer.choice[3:]
-    text = answer.text or ""
-    if len(own) == 1 and (answer.choice == "yes" or yes_no(text) is True):
-        return own[0]["code"]
     code = workshop_code(text)
     if code:
         return code
@@ -96,6 +73,7 @@ async def check_access(ctx: Ctx) -> None:
         raise Goto("workshop", "workshop.unknown", forget=("workshop",), code=fa(code)) from None
     if access.role == "none":
         raise Stop("workshop.no_access", code=fa(code))
+    ctx.prove_workshop(code)
     ctx.slots["workshop_name"] = access.workshop_name
     ctx.slots["workshop_role"] = access.role
 
@@ -104,8 +82,9 @@ def workshop_steps() -> list[Step]:
     """The steps after identity and before any figure of a workshop is read."""
     return [
         Do("workshops", load_workshops, when=lambda c: "workshop" not in c.slots),
-        Ask("workshop", "workshop.ask", parse=parse_workshop, choices=workshop_choices, fields=workshop_fields,
-            retries=4),
+        Pick("workshop", "workshop.ask", records=_own, id_key="code", label=_label, typed=typed_workshop,
+             prefix="ws:", one="workshop.ask_one", many="workshop.ask_many", none="workshop.ask_code",
+             button_one="workshop.this_one", button="workshop.button", max_buttons=MAX_BUTTONS),
         Do("workshop_access", check_access),
     ]
 
@@ -119,3 +98,6 @@ def ident(value: str | None) -> str:
     """An identifier for people: Persian digits, unless it has Latin letters (D3, OBJ-…), kept as typed."""
     text = str(value or "")
     return text if re.search(r"[A-Za-z]", text) else fa(text)
+
+
+define_proof("workshop", lambda: [*person_proof(), *workshop_steps()])

@@ -1,22 +1,27 @@
-"""Proving who you are: national code, your own mobile, the registry's match, a one-time code.
+"""Proving who you are, the engine's job: national code, your own mobile, the registry's match, a code.
 
-On SMS the sender's number is the mobile and no code is needed; the national code is still
-checked against it. Tries are limited per person and per national code.
+A flow declares ``identity="person"`` (the default) and the engine runs these steps before the
+flow's own; until they succeed, ``ctx.national_code`` and ``ctx.mobile`` raise ``Unverified``. On SMS
+the sender's number is the mobile and no code is needed; the national code is still checked
+against it. Limits stop the attacker, never the owner (see ``check_owner`` and ``send_code``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import time
 
 from bot.engine import otp
 from bot.engine.catalog import has
+from bot.engine.consent import read_code
 from bot.engine.context import Ctx
-from bot.engine.fmt import fa, mask_code, mask_for_log
+from bot.engine.failures import ServiceFailure
+from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop, define_proof
+from bot.engine.fmt import mask_code, mask_for_log
 from bot.engine.messages import Channel
 from bot.engine.session import Identity
-from bot.flows.model import Answer, Ask, Do, Goto, Invalid, Step, Stop
-from integrations.tamin.errors import Down, NotFound
 
 log = logging.getLogger("tamin.identity")
 
@@ -62,30 +67,49 @@ def parse_mobile(ctx: Ctx, answer: Answer) -> str:
     return number
 
 
-async def _count(ctx: Ctx, name: str, window: int) -> tuple[int, int]:
-    """Count one more event for this person and for this national code."""
-    store = ctx.deps.store
-    nc = ctx.slots.get("national_code", "")
-    by_user = await store.hit(f"{name}:u:{ctx.inbound.key}", window)
-    by_code = await store.hit(f"{name}:nc:{nc}", window) if nc else 0
-    return by_user, by_code
+# Limits stop the attacker, never the owner. Failures count per requester (refused past the limit)
+# and per (national code, mobile) pair; a national code under attack only slows every check of it,
+# the owner's included, and unused codes to one pair only space the next sends out.
+ATTACK_SPACING = 2.0  # seconds between two checks of a national code under attack
+PAIR_FREE_SENDS = 3  # unused codes to one pair before the next sends are spaced out
+PAIR_SPACING = 4.0  # seconds between two codes to one pair past that
+WAIT_CAP = 10.0  # longer than this and the attempt is refused for now (a flood of parallel tries)
+
+
+def _h(*parts: str) -> str:
+    """A counter name that does not keep a national code or a mobile in the clear."""
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+async def _pace(ctx: Ctx, key: str, spacing: float, refusal: str) -> None:
+    """Wait for this attempt's turn on ``key`` (one per ``spacing`` seconds); refuse beyond ``WAIT_CAP``."""
+    wait = await ctx.deps.store.reserve(key, spacing, 3600)
+    if wait > WAIT_CAP:
+        await ctx.deps.store.release(key, spacing)
+        raise Stop(refusal)
+    if wait > 0:
+        await asyncio.sleep(wait)
 
 
 async def check_owner(ctx: Ctx) -> None:
     """Ask the registry whether the mobile belongs to the national code."""
-    s = ctx.deps.settings
+    s, store = ctx.deps.settings, ctx.deps.store
     nc = ctx.slots["national_code"]
     number = ctx.slots.get("mobile") or ctx.session.mobile or ctx.inbound.user
     ctx.slots["mobile"] = number
-    store = ctx.deps.store
-    if await store.count(f"mismatch:u:{ctx.inbound.key}") >= s.identity_max_mismatches or \
-            await store.count(f"mismatch:nc:{nc}") >= s.identity_max_mismatches_per_code:
+    me, pair, code_key = _h(ctx.inbound.key), _h(nc, number), _h(nc)
+    if await store.count(f"mismatch:u:{me}") >= s.identity_max_mismatches or \
+            await store.count(f"mismatch:p:{pair}") >= s.identity_max_mismatches:
         raise Stop("identity.too_many_mismatches")
+    if await store.count(f"mismatch:nc:{code_key}") >= s.identity_max_mismatches_per_code:
+        await _pace(ctx, f"pace:nc:{code_key}", ATTACK_SPACING, "identity.under_attack")
     if await ctx.api.identity_match(nc, number):
         return
     log.info("identity mismatch user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
-    by_user, by_code = await _count(ctx, "mismatch", 3600)
-    if by_user >= s.identity_max_mismatches or by_code >= s.identity_max_mismatches_per_code:
+    by_user = await store.hit(f"mismatch:u:{me}", 3600)
+    await store.hit(f"mismatch:p:{pair}", 3600)
+    await store.hit(f"mismatch:nc:{code_key}", 3600)  # only slows the national code down, never refuses it
+    if by_user >= s.identity_max_mismatches:
         raise Stop("identity.too_many_mismatches")
     if ctx.channel is Channel.SMS:
         raise Goto("national_code", "identity.mismatch_sms", forget=("national_code", "mobile"))
@@ -94,50 +118,45 @@ async def check_owner(ctx: Ctx) -> None:
 
 async def send_code(ctx: Ctx) -> None:
     """Send a one-time code by SMS to the mobile just matched."""
-    s = ctx.deps.settings
-    by_user, by_code = await _count(ctx, "otp-send", s.otp_window_seconds)
-    if by_user > s.otp_max_sends or by_code > s.otp_max_sends:
+    s, store = ctx.deps.settings, ctx.deps.store
+    number = ctx.slots["mobile"]
+    me, pair = _h(ctx.inbound.key), _h(ctx.slots["national_code"], number)
+    if await store.hit(f"otp-send:u:{me}", s.otp_window_seconds) > s.otp_max_sends:
         raise Stop("identity.too_many_codes")
+    unused = await store.hit(f"otp-send:p:{pair}", s.otp_window_seconds)
+    if unused > PAIR_FREE_SENDS:
+        await _pace(ctx, f"pace:p:{pair}", PAIR_SPACING, "identity.under_attack")
     code = otp.new_code()
-    ctx.session.otp = otp.issue(code, ctx.slots["mobile"], s.otp_ttl_seconds, s.otp_max_tries)
+    ctx.session.otp = otp.issue(code, number, s.otp_ttl_seconds, s.otp_max_tries)
     try:
-        await ctx.deps.sms.send_otp(ctx.slots["mobile"], code)
+        await ctx.deps.sms.send_otp(number, code)
     except Exception as exc:  # the gateway refused or timed out: say so, keep everything, offer a retry
-        log.warning("one-time code not sent to %s: %s", mask_for_log(ctx.slots["mobile"]), type(exc).__name__)
+        log.warning("one-time code not sent to %s: %s", mask_for_log(number), type(exc).__name__)
         ctx.session.otp = None
-        raise Down(reason="sms_failed", message="the one-time code could not be sent") from exc
+        raise ServiceFailure("down", "sms_failed") from exc
     ctx.slots["code_sent"] = int(time.time())
 
 
 def parse_code(ctx: Ctx, answer: Answer) -> bool:
     """Check the typed one-time code; a resend request goes back to sending."""
-    if answer.choice == "resend" or answer.text in ("ارسال مجدد", "ارسال دوباره", "resend"):
-        raise Goto("send_code", forget=("otp",))
-    typed = "".join(ch for ch in answer.text if ch in "0123456789")
-    if not typed:
-        raise Invalid("identity.code_missing")
-    result = otp.check(ctx.session.otp, typed)
-    if result is otp.Check.OK:
-        return True  # the code's send is refunded in remember(): a used code costs nothing
-    if result is otp.Check.EXPIRED:
-        raise Invalid("identity.code_expired")
-    if result is otp.Check.LOCKED or result is otp.Check.NONE:
-        ctx.session.otp = None
-        raise Stop("identity.code_locked")
-    raise Invalid("identity.code_wrong", left=fa(ctx.session.otp["left"]))
+    return read_code(ctx, answer, "send_code", "identity.code_locked", keep=True)  # refunded in remember()
 
 
 async def remember(ctx: Ctx) -> None:
     """Keep the proven identity for a while, and greet the person by name."""
     nc, number = ctx.slots["national_code"], ctx.slots["mobile"]
     if ctx.session.otp is not None or ctx.slots.get("otp"):
-        # a code that was used to prove identity does not count against the national code's limit
-        await ctx.deps.store.unhit(f"otp-send:nc:{nc}")
+        # a code that was used to prove identity costs nothing: the owner is never slowed by their own success
+        await ctx.deps.store.clear(f"otp-send:p:{_h(nc, number)}")
+        await ctx.deps.store.unhit(f"otp-send:u:{_h(ctx.inbound.key)}")
     ctx.session.otp = None
     try:
         person = await ctx.api.person(nc)
-    except NotFound:
-        raise Stop("identity.no_record") from None
+    except Exception as exc:
+        failure = ctx.deps.failures(exc)
+        if failure is not None and failure.kind == "not_found":
+            raise Stop("identity.no_record") from None
+        raise
     ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
     ctx.session.identity = Identity(nc, number, time.time() + ctx.deps.settings.verified_ttl_seconds,
                                     ctx.slots["name"])
@@ -148,7 +167,7 @@ async def remember(ctx: Ctx) -> None:
 
 def _service_title(ctx: Ctx) -> dict:
     """The service being asked for, so the person knows they were understood."""
-    key = f"menu.{ctx.state.name}"
+    key = ctx.flow.title if ctx.flow is not None else f"menu.{ctx.state.name}"
     return {"title": ctx.text(key) if has(key) else ""}
 
 
@@ -169,19 +188,8 @@ def _carry_identity(ctx: Ctx) -> bool:
     return False
 
 
-async def person_name(ctx: Ctx) -> str:
-    """The verified person's full name (read from the back-end only if the identity did not carry it)."""
-    if not ctx.slots.get("name"):
-        try:
-            person = await ctx.api.person(ctx.national_code)
-        except NotFound:
-            raise Stop("identity.no_record") from None
-        ctx.slots["name"] = f"{person.first_name} {person.last_name}".strip()
-    return ctx.slots["name"]
-
-
-def identity_steps() -> list[Step]:
-    """The steps that come before any personal data is shown."""
+def person_proof() -> list[Step]:
+    """The steps that come before any personal data of a person is shown."""
     return [
         Do("carry_identity", _noop, when=_carry_identity),
         Ask("national_code", "identity.ask_national_code", parse=parse_national_code, fields=_service_title,
@@ -198,3 +206,6 @@ def identity_steps() -> list[Step]:
 
 async def _noop(ctx: Ctx) -> None:
     return None
+
+
+define_proof("person", person_proof)
