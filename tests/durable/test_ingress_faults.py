@@ -133,3 +133,33 @@ async def test_a_send_that_fails_for_too_long_is_a_dead_letter_and_can_be_redriv
         await until(lambda: handler.done)
     assert handler.done == [("a", "a-1")]
 
+
+
+def test_dead_letters_command_lists_masked_and_redrives(redis_available):
+    import json
+    import os
+    import subprocess
+    from pathlib import Path
+
+    import redis
+
+    from tests.durable.conftest import REDIS_DB9
+
+    sync = redis.Redis.from_url(REDIS_DB9)
+    sync.flushdb()
+    entry = '{"id": "telegram:7", "user": "telegram:98765432", "channel": "telegram", "payload": {"n": 1}}'
+    rec = json.dumps({"item": json.loads(entry), "entry": entry, "error": "send failed for 900s: X", "at": 1})
+    sync.rpush("tamin:ing:{q}:dead", rec)
+    tool = str(Path(__file__).resolve().parents[2] / ".venv/bin/tamin-bot")
+    env = {**os.environ, "REDIS_URL": REDIS_DB9}
+    listed = subprocess.run([tool, "ingress", "dead-letters"], env=env, capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert "telegram:7" in listed.stdout and "98765432" not in listed.stdout and "1 dead letter" in listed.stderr
+    moved = subprocess.run([tool, "ingress", "dead-letters", "--redrive"], env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert moved.returncode == 0 and "1 queued again" in moved.stderr
+    assert sync.llen("tamin:ing:{q}:dead") == 0
+    assert sync.lrange("tamin:ing:{q}:in:telegram:98765432", 0, -1) == [entry.encode()]
+    assert sync.lrange("tamin:ing:{q}:ready", 0, -1) == [b"telegram:98765432"]
+    sync.flushdb()
+    sync.close()
