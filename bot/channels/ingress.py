@@ -566,11 +566,17 @@ class RedisIngress(Ingress):
 
 
 def redis_client(url: str, cluster: bool = False) -> Any:
-    """An asyncio Redis (or Redis Cluster) client with deadlines on every call."""
+    """An asyncio Redis (or Redis Cluster) client with deadlines on every call; a dropped connection
+    (a restarted or failed-over Redis) is retried on a new one."""
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialWithJitterBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    retry = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.02), 3, supported_errors=(RedisConnectionError,))
     if cluster:
         from redis.asyncio.cluster import RedisCluster
 
-        return RedisCluster.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        return RedisCluster.from_url(url, socket_timeout=5, socket_connect_timeout=2, retry=retry)
     from redis.asyncio import Redis
 
-    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=15)
+    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=15, retry=retry)

@@ -23,10 +23,18 @@ log = logging.getLogger("tamin.notify")
 
 
 def make_redis(url: str) -> Any:
-    """A Redis client whose socket timeout outlasts a blocking stream read."""
-    from redis.asyncio import Redis
+    """A Redis client whose socket timeout outlasts a blocking stream read.
 
-    return Redis.from_url(url, socket_timeout=15, socket_connect_timeout=3, health_check_interval=15)
+    A dropped connection (Redis restarted) is retried at once on a new one, so the first request
+    after a restart does not fail.
+    """
+    from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialWithJitterBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    retry = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.02), 3, supported_errors=(RedisConnectionError,))
+    return Redis.from_url(url, socket_timeout=15, socket_connect_timeout=3, health_check_interval=15, retry=retry)
 
 
 def make_senders(settings: Any, cfg: NotifySettings, sms_gateway: Any = None) -> dict[str, Sender]:

@@ -143,15 +143,15 @@ def test_dead_letters_command_lists_masked_and_redrives(redis_available):
 
     import redis
 
-    from tests.durable.conftest import REDIS_DB9
+    from tests.durable.conftest import REDIS_DB
 
-    sync = redis.Redis.from_url(REDIS_DB9)
+    sync = redis.Redis.from_url(REDIS_DB)
     sync.flushdb()
     entry = '{"id": "telegram:7", "user": "telegram:98765432", "channel": "telegram", "payload": {"n": 1}}'
     rec = json.dumps({"item": json.loads(entry), "entry": entry, "error": "send failed for 900s: X", "at": 1})
     sync.rpush("tamin:ing:{q}:dead", rec)
     tool = str(Path(__file__).resolve().parents[2] / ".venv/bin/tamin-bot")
-    env = {**os.environ, "REDIS_URL": REDIS_DB9}
+    env = {**os.environ, "REDIS_URL": REDIS_DB}
     listed = subprocess.run([tool, "ingress", "dead-letters"], env=env, capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0, listed.stderr
     assert "telegram:7" in listed.stdout and "98765432" not in listed.stdout and "1 dead letter" in listed.stderr
