@@ -68,8 +68,8 @@ class NoticeQueue:
         """Run ``call()``; if Redis lost the group (flushed, replaced, restarted empty), recreate it and retry once."""
         try:
             return await call()
-        except ResponseError as exc:
-            if "NOGROUP" not in str(exc):
+        except ResponseError as exc:  # NOGROUP; or UNBLOCKED: a blocked read's stream was deleted under it
+            if "NOGROUP" not in str(exc) and "no longer exists" not in str(exc):
                 raise
         log.warning("notice queue: the consumer group was missing (Redis emptied?); recreated it")
         await self.ensure_group()
