@@ -380,7 +380,7 @@ async def case_cluster(url: str, lease: float, **_: Any) -> dict[str, Any]:
                 failed_over = await asyncio.to_thread(procs.failover, f"{PREFIX}:{{q}}")
             for c in people:
                 await b.post(c)
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(1.0)  # each person writes once a second: within their own send rate
         await b.wait_all(list(b.posted), 120)
         return {"case": "cluster_failover", **b.tally(), "longest_wait_unaffected_s": round(max(
             b.waits(list(b.posted))), 1), "in_order": b.in_order(), "failover": failed_over}
