@@ -58,3 +58,35 @@ def test_an_outage_loses_no_reply_and_keeps_each_chats_order(fakes):
         r = redis.Redis.from_url(REDIS_DB)
         assert r.llen("tamin:ing:{q}:dead") == 0
         r.close()
+
+
+def test_the_dead_letter_count_is_on_metrics(fakes):
+    import httpx
+    import redis
+
+    api, sms = fakes
+    with bot_server(bot_env(api, sms, REDIS_DB, INGRESS_WORKERS="0")) as url:
+        r = redis.Redis.from_url(REDIS_DB)
+        r.rpush("tamin:ing:{q}:dead", '{"item": {"id": "x", "user": "telegram:1"}, "error": "e", "at": 1}')
+        r.close()
+        text = httpx.get(f"{url}/metrics", timeout=10).text
+        assert 'tamin_queue_depth{queue="ingress_dead_letters"} 1.0' in text
+
+
+async def test_a_429_in_a_worker_parks_the_person_for_retry_after(fakes):
+    from bot.channels.deferral import Deferred, deferring
+    from bot.channels.limiter import MemoryLimiter
+    from bot.channels.messenger import MessengerDoor
+    from bot.engine.messages import Channel
+
+    api, _ = fakes
+    door = MessengerDoor(Channel.TELEGRAM, "555:t", api.url, engine=None, limiter=MemoryLimiter())
+    api.throttle(1, retry_after=7)
+    try:
+        with deferring(), pytest.raises(Deferred) as waited:
+            await door.deliver({"t": "text", "text": "سلام", "chat": 42}, "op-1")
+        assert waited.value.seconds == 7 and waited.value.why == "429"
+        await door.deliver({"t": "text", "text": "سلام", "chat": 42}, "op-1")  # outside a worker: sent
+        assert len(api.sent_to(42)) == 1
+    finally:
+        await door.aclose()

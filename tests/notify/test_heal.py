@@ -58,3 +58,22 @@ async def test_the_worker_recreates_its_group_and_delivers(fault, own_redis, bot
                     (r.exc_info and "NOGROUP" in str(r.exc_info[1]))]
     finally:
         await notify.aclose()
+
+
+async def test_claim_ack_and_read_recreate_a_destroyed_group(own_redis):
+    from bot.notify.model import Notice
+    from bot.notify.queue import NoticeQueue
+    from bot.notify.runtime import make_redis
+
+    client = make_redis(own_redis.url)
+    q = NoticeQueue(client, prefix="t:heal", consumer="c1")
+    await q.ensure_group()
+    await q.put([Notice("E-1", "3100000001", "sms", "09150001001", "debt_raised", id=1)])
+    got = await q.read(10, 50)
+    for stream in q.streams.values():
+        await client.xgroup_destroy(stream, q.group)
+    await q.ack(got)  # no error
+    assert await q.claim(0, 10) == []  # XAUTOCLAIM heals (the group is back, empty)
+    await q.put([Notice("E-2", "3100000002", "sms", "09150001002", "debt_raised", id=2)])
+    assert [e.notice.event_id for e in await q.read(10, 50)] == ["E-2"]  # E-1 was handled and deleted
+    await client.aclose()
