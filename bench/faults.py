@@ -406,7 +406,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="a Redis database to FLUSH and use")
     ap.add_argument("--cases", default=",".join(CASES))
-    ap.add_argument("--lease", type=float, default=15.0, help="ingress lease (seconds)")
+    ap.add_argument("--lease", type=float, default=6.0, help="ingress lease (seconds; INGRESS_LEASE_SECONDS)")
     ap.add_argument("--outage", type=float, default=60.0, help="Bot API outage (seconds)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--api", help=argparse.SUPPRESS)

@@ -11,7 +11,7 @@ class ChannelSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
     ingress_workers: int = 4  # worker tasks in the server process (0: separate workers only)
-    ingress_lease_seconds: float = 15.0  # a crashed worker's user is taken over after this
+    ingress_lease_seconds: float = 6.0  # renewed every 2 s; a dead worker's people are taken over after this
     ingress_max_attempts: int = 4  # then the update is parked in the dead-letter list
     ingress_backoff_seconds: float = 0.5  # doubled after each failed attempt
     ingress_send_backoff_max_seconds: float = 10.0  # a failing send is tried again at least this often

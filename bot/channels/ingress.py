@@ -91,7 +91,7 @@ class Ingress(ABC):
 
     durable = False
 
-    def __init__(self, max_attempts: int = 4, backoff: float = 0.5, lease: float = 15.0,
+    def __init__(self, max_attempts: int = 4, backoff: float = 0.5, lease: float = 6.0,
                  send_backoff_max: float = 10.0, send_give_up: float = 900.0) -> None:
         self.max_attempts, self.backoff, self.lease = max_attempts, backoff, lease
         self.send_backoff_max, self.send_give_up = send_backoff_max, send_give_up
@@ -248,7 +248,7 @@ class Ingress(ABC):
 class MemoryIngress(Ingress):
     """Per-user queues in this process: the embedded default. NOT durable: a restart loses them."""
 
-    def __init__(self, max_attempts: int = 4, backoff: float = 0.5, lease: float = 15.0, seen: int = 50_000,
+    def __init__(self, max_attempts: int = 4, backoff: float = 0.5, lease: float = 6.0, seen: int = 50_000,
                  **kw: Any) -> None:
         super().__init__(max_attempts, backoff, lease, **kw)
         self._inbox: dict[str, deque[Item]] = {}
@@ -478,7 +478,7 @@ class RedisIngress(Ingress):
     durable = True
 
     def __init__(self, redis, prefix: str = "tamin:ing", max_attempts: int = 4, backoff: float = 0.5,
-                 lease: float = 15.0, dedup_seconds: int = 24 * 3600, **kw: Any) -> None:
+                 lease: float = 6.0, dedup_seconds: int = 24 * 3600, **kw: Any) -> None:
         super().__init__(max_attempts, backoff, lease, **kw)
         self.redis = redis
         self.p = f"{prefix}:{{q}}"
