@@ -367,7 +367,7 @@ async def case_lock(url: str, lease: float, **_: Any) -> dict[str, Any]:
 
 async def case_cluster(url: str, lease: float, **_: Any) -> dict[str, Any]:
     """The ingress on a Redis Cluster; the master of its slot fails over mid-stream."""
-    from tests.support.redis_cluster import RedisClusterProcs
+    from tests.durable.redis_cluster import RedisClusterProcs
 
     procs = RedisClusterProcs().start()
     b = Bench(procs.url, lease, cluster=True)

@@ -12,8 +12,8 @@ from bot.channels.ingress import Item, RedisIngress, redis_client
 from bot.notify.model import Notice
 from bot.notify.queue import NoticeQueue
 from bot.notify.runtime import make_redis
+from tests.durable.redis_cluster import RedisClusterProcs
 from tests.durable.test_ingress_faults import Log, until, workers
-from tests.support.redis_cluster import RedisClusterProcs
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs Debian's redis-server")
 

@@ -9,9 +9,9 @@ import pytest
 
 from bot.notify.config import NotifySettings
 from bot.notify.runtime import Notify
+from tests.durable.redis_proc import RedisProcess
 from tests.notify.conftest import settings_for
 from tests.notify.events import article38
-from tests.support.redis_proc import RedisProcess
 
 CFG = {"limits": False, "claim_idle_seconds": 0.5, "lease_seconds": 1.0, "block_ms": 50, "backoff_seconds": 0.05,
        "quiet_start": "00:00", "quiet_end": "00:00"}
