@@ -165,7 +165,10 @@ class Ingress(ABC):
                 await self._release(lease)
             else:
                 await self._park(lease, later)
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # the worker is stopping: hand the person over now, not after the lease
+            beat.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._park(lease, 0.0), 2.0)
             raise
         except LeaseLost:
             log.warning("ingress lease of %s lost: another worker goes on", masked(lease.user))

@@ -163,3 +163,24 @@ def test_dead_letters_command_lists_masked_and_redrives(redis_available):
     assert sync.lrange("tamin:ing:{q}:ready", 0, -1) == [b"telegram:98765432"]
     sync.flushdb()
     sync.close()
+
+
+async def test_a_stopping_worker_hands_its_person_over_at_once(rdb):
+    ingress = RedisIngress(rdb, prefix="t:s", lease=30.0)
+    started = asyncio.Event()
+
+    class Slow(Log):
+        async def prepare(self, item: Item) -> list[dict]:
+            if item.id == "a-1" and not started.is_set():
+                started.set()
+                await asyncio.sleep(60)  # stopped (SIGTERM) in the middle of this turn
+            return await super().prepare(item)
+
+    first = Slow()
+    await ingress.accept(Item("a-1", "a", "x", {"n": 1}))
+    async with workers(ingress, first, 1):
+        await asyncio.wait_for(started.wait(), 10)
+    second = Log()
+    async with workers(ingress, second, 1):  # long before the 30 s lease would have run out
+        await until(lambda: second.done, limit=5)
+    assert second.done == [("a", "a-1")]
