@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol
+
+from bot.channels.deferral import wait_or_defer
 
 # KEYS: global bucket, chat bucket. ARGV: global rate, global burst, chat rate, chat burst.
 # Each bucket is a hash {tokens, ts}. Takes one token from both or none; returns the wait in ms.
@@ -34,7 +35,7 @@ return math.ceil(wait)
 
 
 class Limiter(Protocol):
-    """Waits until one more message may go to ``chat`` of ``bot``."""
+    """Waits until one more message may go to ``chat`` of ``bot`` (or raises ``Deferred`` in a worker)."""
 
     async def acquire(self, bot: str, chat: str) -> None: ...
 
@@ -63,7 +64,7 @@ class RedisLimiter(_Rates):
     async def acquire(self, bot: str, chat: str) -> None:
         """Wait for a token of both buckets."""
         while (ms := await self.wait_ms(bot, chat)) > 0:
-            await asyncio.sleep(ms / 1000)
+            await wait_or_defer(ms / 1000)  # an ingress worker parks the person instead of sleeping
 
 
 class MemoryLimiter(_Rates):
@@ -94,4 +95,4 @@ class MemoryLimiter(_Rates):
     async def acquire(self, bot: str, chat: str) -> None:
         """Wait for a token of both buckets."""
         while (ms := self.wait_ms(bot, chat)) > 0:
-            await asyncio.sleep(ms / 1000)
+            await wait_or_defer(ms / 1000)  # an ingress worker parks the person instead of sleeping

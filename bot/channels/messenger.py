@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from bot.channels.config import ChannelSettings
+from bot.channels.deferral import wait_or_defer
 from bot.channels.limiter import Limiter
 from bot.channels.render_messenger import render
 from bot.channels.runtime import runtime_of
@@ -111,7 +112,8 @@ class MessengerDoor:
         self.cfg = cfg or ChannelSettings()
         self.token, self.api_base = token, api_base.rstrip("/")
         _HideToken.tokens.add(token)
-        self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(self.api_base)))
+        self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(self.api_base),
+                                                     timeout=self.cfg.bot_api_timeout_seconds))
         self.bot_key = f"{self.channel}:{token.split(':', 1)[0]}"
         self._files: httpx.AsyncClient | None = None
 
@@ -139,7 +141,7 @@ class MessengerDoor:
         return [{**op, "chat": chat} for op in render(outs)]
 
     async def deliver(self, op: dict[str, Any], op_id: str) -> None:
-        """Send one op; a 429 is waited out and retried, a refused chat is logged and skipped."""
+        """Send one op; a 429 is waited out (or deferred, in a worker), a refused chat is logged and skipped."""
         while True:
             await self.limiter.acquire(self.bot_key, str(op["chat"]))
             try:
@@ -147,7 +149,7 @@ class MessengerDoor:
                 return
             except TelegramRetryAfter as exc:
                 log.warning("%s 429: retrying after %ss", self.channel, exc.retry_after)
-                await asyncio.sleep(max(float(exc.retry_after), 0.05))
+                await wait_or_defer(max(float(exc.retry_after), 0.05), "429")
             except (TelegramForbiddenError, TelegramBadRequest) as exc:
                 log.warning("%s refused a message (%s): %s", self.channel, type(exc).__name__, exc.message)
                 return

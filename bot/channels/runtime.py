@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.channels.config import ChannelSettings
-from bot.channels.ingress import Ingress, Item, MemoryIngress, RedisIngress
+from bot.channels.ingress import Ingress, Item, MemoryIngress, RedisIngress, redis_client
 from bot.channels.limiter import Limiter, MemoryLimiter, RedisLimiter
 
 if TYPE_CHECKING:
@@ -38,22 +38,21 @@ class Runtime:
         self.cfg = cfg or settings.channels
         self.doors: dict[str, Door] = {}
         self._redis = None
+        retry = {"max_attempts": self.cfg.ingress_max_attempts, "backoff": self.cfg.ingress_backoff_seconds,
+                 "lease": self.cfg.ingress_lease_seconds,
+                 "send_backoff_max": self.cfg.ingress_send_backoff_max_seconds,
+                 "send_give_up": self.cfg.ingress_send_give_up_seconds}
         if settings.redis_url:
-            from redis.asyncio import Redis
-
-            self._redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2,
-                                         health_check_interval=15)
-            self.ingress: Ingress = RedisIngress(
-                self._redis, prefix=self.cfg.ingress_prefix, max_attempts=self.cfg.ingress_max_attempts,
-                backoff=self.cfg.ingress_backoff_seconds, lease=self.cfg.ingress_lease_seconds,
-                dedup_seconds=self.cfg.ingress_dedup_seconds)
+            self._redis = redis_client(settings.redis_url, bool(getattr(settings, "redis_cluster", False)))
+            self.ingress: Ingress = RedisIngress(self._redis, prefix=self.cfg.ingress_prefix,
+                                                 dedup_seconds=self.cfg.ingress_dedup_seconds, **retry)
             self.limiter: Limiter = RedisLimiter(self._redis, self.cfg.rate_global_per_second,
                                                  self.cfg.rate_chat_per_second, self.cfg.rate_chat_burst)
         else:
-            self.ingress = MemoryIngress(self.cfg.ingress_max_attempts, self.cfg.ingress_backoff_seconds,
-                                         self.cfg.ingress_lease_seconds)
+            self.ingress = MemoryIngress(**retry)
             self.limiter = MemoryLimiter(self.cfg.rate_global_per_second, self.cfg.rate_chat_per_second,
                                          self.cfg.rate_chat_burst)
+        _dead_letter_metric(self.ingress)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
@@ -114,6 +113,15 @@ class Runtime:
             except Exception:
                 log.exception("closing the %s door failed", door.channel)
         await self.ingress.aclose()
+
+
+def _dead_letter_metric(ingress: Ingress) -> None:
+    """``tamin_queue_depth{queue="ingress_dead_letters"}`` on /metrics (read at scrape time)."""
+    try:
+        from bot.ops.metrics import GAUGE_SOURCES
+    except ImportError:
+        return
+    GAUGE_SOURCES["ingress_dead_letters"] = ingress.dead_count
 
 
 def runtime_of(app: FastAPI) -> Runtime:

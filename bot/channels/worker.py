@@ -18,6 +18,9 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
                    help="fetch updates with getUpdates instead of a webhook (repeatable)")
     p.add_argument("--tasks", type=int, default=None, help="worker tasks in this process (default INGRESS_WORKERS)")
     p.set_defaults(func=_main)
+    from bot.channels.ingress_cli import add_arguments as ingress_arguments
+
+    ingress_arguments(sub)  # ``tamin-bot ingress dead-letters [--redrive]``
 
 
 def _main(args: argparse.Namespace) -> int:

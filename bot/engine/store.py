@@ -120,6 +120,10 @@ if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 return {0, false}
 """
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
 _SAVE_RELEASE = """
 if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
 if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
@@ -149,6 +153,7 @@ class RedisStore:
         self.prefix = prefix
         self._acquire = redis.register_script(_ACQUIRE)
         self._save_release = redis.register_script(_SAVE_RELEASE)
+        self._renew = redis.register_script(_RENEW)
         self._held: dict[str, _Held] = {}
 
     @classmethod
@@ -213,15 +218,29 @@ class RedisStore:
         except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
         held = self._held[key] = _Held(token, raw)
+        watchdog = asyncio.create_task(self._keep(name, token, timeout))
         try:
             yield
         finally:
+            watchdog.cancel()
             self._held.pop(key, None)
             try:
                 await self._save_release(keys=keys, args=[token, held.pending, self.ttl])
             except Exception as exc:
                 if held.pending:
                     raise StoreUnavailable(str(exc)) from exc  # the turn's session was not written
+
+    async def _keep(self, name: str, token: str, lease: float) -> None:
+        """While the turn runs, renew the lock's lease every third of it: a long turn never loses its lock."""
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                if not await self._renew(keys=[name], args=[token, int(lease * 1000)]):
+                    return  # released, or taken over after Redis lost it: nothing left to renew
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis briefly unreachable: try again at the next beat
+                continue
 
     async def hit(self, key: str, window: int) -> int:
         name = self._k("n", key)

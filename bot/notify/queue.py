@@ -64,6 +64,18 @@ class NoticeQueue:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
+    async def _healing(self, call):
+        """Run ``call()``; if Redis lost the group (flushed, replaced, restarted empty), recreate it and retry once."""
+        try:
+            return await call()
+        except ResponseError as exc:  # NOGROUP; or UNBLOCKED: a blocked read's stream was deleted under it
+            if "NOGROUP" not in str(exc) and "no longer exists" not in str(exc):
+                raise
+        log.warning("notice queue: the consumer group was missing (Redis emptied?); recreated it")
+        await self.ensure_group()
+        self._claim_from = {name: "0-0" for name in self.streams.values()}
+        return await call()
+
     async def put(self, notices: list[Notice]) -> None:
         """Add notices to their priority's stream."""
         pipe = self.redis.pipeline(transaction=False)
@@ -85,10 +97,12 @@ class NoticeQueue:
     async def read(self, count: int, block_ms: int) -> list[Entry]:
         """New entries for this consumer, urgent ones first; waits up to ``block_ms`` when both are empty."""
         urgent = self.streams[URGENT]
-        got = await self.redis.xreadgroup(self.group, self.consumer, {urgent: ">"}, count=count)
+        got = await self._healing(lambda: self.redis.xreadgroup(self.group, self.consumer, {urgent: ">"},
+                                                                count=count))
         if not got:  # block=None: answer at once (Redis reads BLOCK 0 as "forever")
-            got = await self.redis.xreadgroup(self.group, self.consumer, {urgent: ">", self.streams[BULK]: ">"},
-                                              count=count, block=block_ms if block_ms > 0 else None)
+            got = await self._healing(lambda: self.redis.xreadgroup(
+                self.group, self.consumer, {urgent: ">", self.streams[BULK]: ">"},
+                count=count, block=block_ms if block_ms > 0 else None))
         out: list[Entry] = []
         for stream, items in got or []:
             out.extend(self._entries(_s(stream), items))
@@ -99,8 +113,8 @@ class NoticeQueue:
         """Entries another consumer took but did not acknowledge in time (a crashed worker's)."""
         out: list[Entry] = []
         for stream in self.streams.values():
-            res = await self.redis.xautoclaim(stream, self.group, self.consumer, min_idle_ms,
-                                              start_id=self._claim_from[stream], count=count)
+            res = await self._healing(lambda s=stream: self.redis.xautoclaim(
+                s, self.group, self.consumer, min_idle_ms, start_id=self._claim_from[s], count=count))
             next_id, items = res[0], res[1]
             self._claim_from[stream] = _s(next_id)
             out.extend(self._entries(stream, items))
@@ -110,11 +124,14 @@ class NoticeQueue:
         """Acknowledge and delete handled entries."""
         if not entries:
             return
-        pipe = self.redis.pipeline(transaction=False)
-        for e in entries:
-            pipe.xack(e.stream, self.group, e.id)
-            pipe.xdel(e.stream, e.id)
-        await pipe.execute()
+        async def acked() -> None:
+            pipe = self.redis.pipeline(transaction=False)
+            for e in entries:
+                pipe.xack(e.stream, self.group, e.id)
+                pipe.xdel(e.stream, e.id)
+            await pipe.execute()
+
+        await self._healing(acked)  # XACK answers 0 (not NOGROUP) for a missing group; kept for safety
 
     async def delay(self, notices: list[Notice], due: float) -> None:
         """Put notices aside until ``due`` (quiet hours, retries)."""

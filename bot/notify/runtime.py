@@ -22,11 +22,23 @@ from bot.notify.worker import Dispatcher, consumer_name
 log = logging.getLogger("tamin.notify")
 
 
-def make_redis(url: str) -> Any:
-    """A Redis client whose socket timeout outlasts a blocking stream read."""
-    from redis.asyncio import Redis
+def make_redis(url: str, cluster: bool = False) -> Any:
+    """A Redis client whose socket timeout outlasts a blocking stream read.
 
-    return Redis.from_url(url, socket_timeout=15, socket_connect_timeout=3, health_check_interval=15)
+    A dropped connection (Redis restarted) is retried at once on a new one, so the first request
+    after a restart does not fail.
+    """
+    from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialWithJitterBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    retry = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.02), 3, supported_errors=(RedisConnectionError,))
+    if cluster:  # every notify key carries the {q} hash tag: one slot, so the scripts run there too
+        from redis.asyncio.cluster import RedisCluster
+
+        return RedisCluster.from_url(url, socket_timeout=15, socket_connect_timeout=3, retry=retry)
+    return Redis.from_url(url, socket_timeout=15, socket_connect_timeout=3, health_check_interval=15, retry=retry)
 
 
 def make_senders(settings: Any, cfg: NotifySettings, sms_gateway: Any = None) -> dict[str, Sender]:
@@ -71,7 +83,8 @@ class Notify:
                       api: Any = None, sms_gateway: Any = None, clock: Clock = system_clock) -> Notify:
         """Built from the bot's settings and a ``bot.storage.Database``; needs REDIS_URL."""
         cfg = cfg or NotifySettings()
-        return cls(settings, make_redis(settings.redis_url), Ledger(db.engine),
+        return cls(settings, make_redis(settings.redis_url, bool(getattr(settings, "redis_cluster", False))),
+                   Ledger(db.engine),
                    make_senders(settings, cfg, sms_gateway), cfg=cfg, store=store, api=api, clock=clock)
 
     def queue(self, consumer: str | None = None) -> NoticeQueue:
