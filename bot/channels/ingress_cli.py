@@ -32,11 +32,10 @@ def _dead_letters(args: argparse.Namespace) -> int:
 
 async def run(settings, redrive: bool, as_json: bool, out=None) -> int:
     """List (and with ``redrive`` re-queue) the dead letters; personal data masked."""
-    from bot.channels.config import ChannelSettings
     from bot.channels.ingress import RedisIngress, masked, redis_client
 
     out = out or sys.stdout
-    cfg = ChannelSettings()
+    cfg = settings.channels
     ingress = RedisIngress(redis_client(settings.redis_url, bool(getattr(settings, "redis_cluster", False))),
                            prefix=cfg.ingress_prefix)
     try:
