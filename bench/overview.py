@@ -92,6 +92,12 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def fault(spec: dict) -> None:
     httpx.post(BASE + "/sim/_sim/faults", json=spec, timeout=10).raise_for_status()
 
@@ -131,9 +137,9 @@ def main() -> None:
                 fault({"mode": "timeout", "path_prefix": HANGING})
                 n, group = max(10, args.n // 5), people[:1]
             try:
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), cpu_seconds(proc.pid)
                 lat, texts = asyncio.run(timed(group, n, args.users))
-                wall = time.perf_counter() - t0
+                wall, cpu = time.perf_counter() - t0, cpu_seconds(proc.pid) - cpu0
             finally:
                 fault({"mode": "ok"})
             marked = sum("پاسخ سامانه سازمان به‌موقع نرسید" in t for t in texts)
@@ -141,8 +147,8 @@ def main() -> None:
                 "mode": mode, "turns": len(lat), "users": args.users,
                 "p50_ms": round(pct(lat, 0.5) * 1000, 1), "p99_ms": round(pct(lat, 0.99) * 1000, 1),
                 "max_ms": round(max(lat) * 1000, 1), "mean_ms": round(statistics.mean(lat) * 1000, 1),
-                "turns_per_s": round(len(lat) / wall, 1), "answers_with_a_part_marked": marked,
-                "cores": os.cpu_count(),
+                "turns_per_s": round(len(lat) / wall, 1), "server_cpu_ms_per_turn": round(cpu * 1000 / len(lat), 1),
+                "answers_with_a_part_marked": marked, "cores": os.cpu_count(), "load_avg": os.getloadavg()[0],
             }, ensure_ascii=False), flush=True)
     finally:
         proc.terminate()

@@ -24,13 +24,27 @@ UNKNOWN = ("0229124070", "09120000199")  # unknown-person
 GOOD_SHEBA = "IR490170000000001234567890"
 
 
+SECOND = "1045678901"  # a second workshop of employer-with-debt, in this module's simulator only
+
+
 @pytest.fixture(scope="module")
-def sim():
-    """A simulator of this module's own, so its faults and claims touch no other test."""
+def sim(tmp_path_factory):
+    """A simulator of this module's own (faults and claims touch no other test), with one workshop more."""
+    import yaml
+
+    from bot.engine.catalog import data_dir
     from integrations.tamin.simulator import create_app
 
+    extra = yaml.safe_load((data_dir() / "simulator" / "extra.yml").read_text(encoding="utf-8"))
+    extra.setdefault("workshops", {})[SECOND] = {
+        "name": "کارگاه بسته‌بندی دماوند", "employer": "employer-with-debt", "representatives": [],
+        "e_notice_accepted": True, "debts": [{"id": "D9", "kind": "premium", "period": "1405-07", "amount": 7300000}],
+        "ledger": [{"date": "1405-08-15", "kind": "charge", "ref": "D9", "amount": 7300000}],
+    }
+    path = tmp_path_factory.mktemp("sim") / "extra.yml"
+    path.write_text(yaml.safe_dump(extra, allow_unicode=True), encoding="utf-8")
     port = free_port()
-    with ServerThread(create_app(public_base=f"http://127.0.0.1:{port}"), port) as server:
+    with ServerThread(create_app(public_base=f"http://127.0.0.1:{port}", extra_path=path), port) as server:
         yield server.url
 
 
@@ -62,6 +76,14 @@ def person(bot, sim):
     for c in chats:
         c.close()
     httpx.post(f"{sim}/_sim/reset", timeout=10).raise_for_status()
+
+
+def test_iso_isolates_latin_and_number_runs_only():
+    from bot.flows.my_status import iso
+
+    assert iso("درخواست SP-1405-000001 ثبت شد") == f"درخواست {FSI}SP-1405-000001{PDI} ثبت شد"
+    assert iso("۲۵۰٬۵۰۰٬۰۰۰ ریال، ۱۴۰۵/۰۸/۲۵") == f"{FSI}۲۵۰٬۵۰۰٬۰۰۰{PDI} ریال، {FSI}۱۴۰۵/۰۸/۲۵{PDI}"
+    assert iso("مریم (همسر)") == "مریم (همسر)"
 
 
 def bare(text: str) -> str:
@@ -125,11 +147,13 @@ def test_fractional_months_to_complete(person):
     assert "svc:fractional_month" in ids(chat)
 
 
-def test_employer_sees_their_workshop_and_nothing_of_others(person):
+def test_employer_sees_both_their_workshops_and_nothing_of_others(person):
     chat, answer = person(EMPLOYER)
     p = bare(answer)
     assert "شرکت ساختمانی البرز" in answer and "1012345678" in p and "کارفرما" in answer, answer
     assert "250500000 ریال" in p and "هنوز پذیرفته نشده" in answer, answer
+    assert "کارگاه بسته‌بندی دماوند" in answer and SECOND in p and "7300000 ریال" in p, answer
+    assert f"svc:employer_debt|workshop={SECOND}" in ids(chat), ids(chat)
     assert "کارگاه تولیدی پارس" not in answer and "1023456789" not in p and "1404-3817" not in p, answer
     assert "بیمه اختیاری" not in answer and "سربازی" not in answer  # no insurance record: not theirs
     assert "svc:employer_debt|workshop=1012345678" in ids(chat) and "svc:e_notice|workshop=1012345678" in ids(chat)
@@ -156,8 +180,9 @@ def test_representative_sees_the_workshop_with_its_objection_and_hearing(person,
     p = bare(answer)
     assert "نماینده مجاز" in answer and "250500000" in p, answer
     assert number in p and "D3" in p, answer
-    if r.json().get("hearing"):
-        assert "جلسه" in answer, answer
+    assert SECOND not in p and "دماوند" not in answer, answer  # the employer's other workshop is not theirs
+    hearing = r.json()["hearing"]  # the simulator schedules the hearing at once
+    assert "جلسه" in answer and hearing["date"].replace("-", "/") in p and hearing["place"] in answer, answer
 
 
 def test_contractor_sees_certificate_states_with_reasons(person):
