@@ -267,6 +267,8 @@ def _employer(a: _Answer, o: Overview) -> None:
         a.section("my_status.section.workshops")
         for w in o.workshops.value:
             _workshop(a, w)
+        if o.workshops.more:
+            a.line("my_status.workshop.more", count=number(o.workshops.more))
     if o.contracts.failed:
         a.section("my_status.section.contracts")
         a.fail("contracts")
@@ -274,6 +276,8 @@ def _employer(a: _Answer, o: Overview) -> None:
         a.section("my_status.section.contracts")
         for c in o.contracts.value:
             _contract(a, c)
+        if o.contracts.more:
+            a.line("my_status.contract.more", count=number(o.contracts.more))
 
 
 def _empty(o: Overview) -> bool:

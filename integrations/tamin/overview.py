@@ -37,6 +37,7 @@ from integrations.tamin.models import (
 log = logging.getLogger("tamin.overview")
 T = TypeVar("T")
 DEADLINE = 1.5  # seconds for the whole overview; every call ends by then
+MAX_ITEMS = 10  # workshops (and contracts) read in detail; beyond that only their number is told
 
 
 @dataclass(slots=True)
@@ -47,6 +48,7 @@ class Part(Generic[T]):
     missing: bool = False
     failed: bool = False
     reason: str = ""
+    more: int = 0  # items the back-end listed beyond those read in detail
 
     @property
     def ok(self) -> bool:
@@ -129,17 +131,20 @@ async def _workshops(api: Any, actor: str, deadline: float) -> Part[list[Worksho
     found = await _read(api.person_workshops(actor), deadline, "workshops")
     if not found.ok:
         return Part([], missing=True) if found.missing else Part(failed=True, reason=found.reason)
-    views = await asyncio.gather(*(_workshop(api, w, actor, deadline) for w in found.value or []))
-    return Part(list(views))
+    listed = found.value or []
+    views = await asyncio.gather(*(_workshop(api, w, actor, deadline) for w in listed[:MAX_ITEMS]))
+    return Part(list(views), more=max(0, len(listed) - MAX_ITEMS))
 
 
 async def _contracts(api: Any, actor: str, deadline: float) -> Part[list[ContractView]]:
     found = await _read(api.person_contracts(actor), deadline, "contracts")
     if not found.ok:
         return Part([], missing=True) if found.missing else Part(failed=True, reason=found.reason)
+    listed = (found.value or [])[:MAX_ITEMS]
     certs = await asyncio.gather(*(_read(api.contract_certificates(c.contract_no, actor), deadline, "certificates")
-                                   for c in found.value or []))
-    return Part([ContractView(c, p) for c, p in zip(found.value or [], certs, strict=True)])
+                                   for c in listed))
+    return Part([ContractView(c, p) for c, p in zip(listed, certs, strict=True)],
+                more=max(0, len(found.value or []) - MAX_ITEMS))
 
 
 async def gather(api: Any, national_code: str, *, deadline: float = DEADLINE) -> Overview:

@@ -25,6 +25,7 @@ GOOD_SHEBA = "IR490170000000001234567890"
 
 
 SECOND = "1045678901"  # a second workshop of employer-with-debt, in this module's simulator only
+MANY = 11  # workshops the contractor employs in this module's simulator: one more than are read in detail
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,10 @@ def sim(tmp_path_factory):
         "e_notice_accepted": True, "debts": [{"id": "D9", "kind": "premium", "period": "1405-07", "amount": 7300000}],
         "ledger": [{"date": "1405-08-15", "kind": "charge", "ref": "D9", "amount": 7300000}],
     }
+    for i in range(MANY):  # the contractor is also the employer of many small workshops
+        extra["workshops"][f"10900000{i:02d}"] = {"name": f"کارگاه کوچک {i}", "employer": "contractor",
+                                                 "representatives": [], "e_notice_accepted": True,
+                                                 "debts": [], "ledger": []}
     path = tmp_path_factory.mktemp("sim") / "extra.yml"
     path.write_text(yaml.safe_dump(extra, allow_unicode=True), encoding="utf-8")
     port = free_port()
@@ -190,6 +195,9 @@ def test_contractor_sees_certificate_states_with_reasons(person):
     p = bare(answer)
     assert "پیمانکار" in answer and "صادر شده در 1405/07/02" in p, answer
     assert "در دست رسیدگی" in answer and "رد شده" in answer and "پرداخت نشده" in answer, answer
+    from integrations.tamin.overview import MAX_ITEMS
+
+    assert p.count("کارگاه کوچک") == MAX_ITEMS and f"و {MANY - MAX_ITEMS} کارگاه دیگر" in p, answer
 
 
 def test_pensioner_sees_pension_only(person):
