@@ -232,3 +232,26 @@ def test_one_part_hanging_still_answers_within_the_deadline(person, sim, mode):
     assert "بخشی از اطلاعات به‌موقع نرسید" in answer, answer
     if mode == "timeout":  # the call hangs 120 s and the chat client gives up after 30 s: the deadline cut it
         assert took >= DEADLINE * 0.9, took
+
+
+async def test_gather_marks_only_the_parts_that_did_not_answer(sim):
+    """The overview's reads over real HTTP: the hanging ones are cut at the deadline, the others stand."""
+    from integrations.tamin.client import TaminClient
+    from integrations.tamin.overview import gather
+
+    async with httpx.AsyncClient(timeout=10) as http, TaminClient(sim) as api:
+        await http.post(f"{sim}/_sim/reset")
+        await http.post(f"{sim}/_sim/faults", json={"mode": "timeout", "path_prefix": "/v1/workshops/1023456789/e-no"})
+        try:
+            o = await gather(api, NO_DEBT[0], deadline=0.5)
+        finally:
+            await http.post(f"{sim}/_sim/faults", json={"mode": "ok"})
+        assert o.failures() == ["workshop:e_notice"], o.failures()
+        (shop,) = o.workshops.value
+        assert shop.summary.workshop_code == "1023456789" and shop.debt.ok and shop.debt.value.total == 0
+        assert o.contracts.ok and o.contracts.value[0].certificates.ok
+        assert o.pension.missing and o.insurance.missing  # nothing on record is not a failure
+
+        o = await gather(api, WORKER[0])
+        assert o.failures() == [] and o.insurance.ok and o.military.value.eligible
+        assert o.workshops.value == [] and o.contracts.value == []  # insured at a workshop is no right to it
