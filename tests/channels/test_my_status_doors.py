@@ -1,4 +1,4 @@
-"""«وضعیت من» on Telegram, Bale and SMS over real HTTP (the embedded default: simulator in-process)."""
+"""«وضعیت من» on Telegram, Bale and SMS over real HTTP, the bot talking to a simulator of this module's own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import httpx
 import pytest
 
 from bot.flows.my_status import FSI, PDI
-from tests.channels.support import MessengerUser, SmsUser, plain
+from tests.channels.support import MessengerUser, SmsUser, bot_env, bot_server, plain
+from tests.support.servers import ServerThread, free_port
+from tests.support.services import redis_db
 
 WORKER = ("0053081617", "09120000105")  # worker-insured
 EMPLOYER = ("0158165667", "09120000113")  # employer-with-debt: workshop 1012345678
@@ -16,25 +18,55 @@ NO_DEBT = ("0169896676", "09120000114")  # employer-no-debt: workshop 1023456789
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
+REDIS_DB14 = redis_db(14)
+
+
+def _flush(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def backend():
+    """The back-end simulator over HTTP, this module's own: its faults and claims touch no other test."""
+    from integrations.tamin.simulator import create_app
+
+    port = free_port()
+    with ServerThread(create_app(public_base=f"http://127.0.0.1:{port}"), port) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def status_bot(bot_api, kavenegar, backend, redis_available):
+    """Every door on, a durable ingress in Redis db 14, the back-end at ``backend``."""
+    _flush(REDIS_DB14)
+    with bot_server(bot_env(bot_api, kavenegar, REDIS_DB14, TAMIN_BACKEND_URL=backend)) as url:
+        yield url
+    _flush(REDIS_DB14)
+
+
 def bare(text: str) -> str:
     return plain(text.replace(FSI, "").replace(PDI, ""))
 
 
-def sim(bot: str, path: str, **kw) -> httpx.Response:
-    r = httpx.post(f"{bot}/sim{path}", timeout=10, **kw)
+def sim(backend: str, path: str, **kw) -> httpx.Response:
+    r = httpx.post(f"{backend}{path}", timeout=10, **kw)
     r.raise_for_status()
     return r
 
 
-def file_claim(bot: str, national_code: str) -> str:
+def file_claim(backend: str, national_code: str) -> str:
     """A sick-pay claim on record (once per simulator: a second one is refused as already claimed)."""
     body = {"leave_from": "1405-08-10", "leave_to": "1405-08-20", "test_date": "1405-08-10", "test_ref": "T-7",
             "sheba": "IR490170000000001234567890"}
-    r = httpx.post(f"{bot}/sim/v1/persons/{national_code}/sick-pay/claims", json=body, timeout=10,
+    r = httpx.post(f"{backend}/v1/persons/{national_code}/sick-pay/claims", json=body, timeout=10,
                    headers={"Idempotency-Key": uuid.uuid4().hex})
     if r.status_code == 200:
         return r.json()["tracking_number"]
-    found = httpx.get(f"{bot}/sim/v1/persons/{national_code}/sick-pay", timeout=10).json()
+    found = httpx.get(f"{backend}/v1/persons/{national_code}/sick-pay", timeout=10).json()
     return found["claim"]["tracking_number"]
 
 
@@ -52,9 +84,9 @@ def messenger_overview(bot: str, api, kavenegar, kind: str, who: tuple[str, str]
 
 
 @pytest.mark.parametrize("kind", ["telegram", "bale"])
-def test_worker_on_messengers(durable_bot, bot_api, kavenegar, kind):
-    tracking = file_claim(durable_bot, WORKER[0])
-    user, out = messenger_overview(durable_bot, bot_api, kavenegar, kind, WORKER)
+def test_worker_on_messengers(status_bot, backend, bot_api, kavenegar, kind):
+    tracking = file_claim(backend, WORKER[0])
+    user, out = messenger_overview(status_bot, bot_api, kavenegar, kind, WORKER)
     text = "\n".join(m["text"] for m in out)
     p = bare(text)
     assert "هم‌اکنون بیمه‌شده" in text and "1012345678" in p and "2400 روز" in p, text
@@ -68,25 +100,25 @@ def test_worker_on_messengers(durable_bot, bot_api, kavenegar, kind):
     assert "شرایط احتساب خدمت سربازی را دارید" in started[-1]["text"], started
 
 
-def test_employer_on_telegram_sees_only_their_workshop(durable_bot, bot_api, kavenegar):
-    _, out = messenger_overview(durable_bot, bot_api, kavenegar, "telegram", EMPLOYER)
+def test_employer_on_telegram_sees_only_their_workshop(status_bot, bot_api, kavenegar):
+    _, out = messenger_overview(status_bot, bot_api, kavenegar, "telegram", EMPLOYER)
     text = "\n".join(m["text"] for m in out)
     p = bare(text)
     assert "شرکت ساختمانی البرز" in text and "250500000 ریال" in p and "هنوز پذیرفته نشده" in text, text
     assert "1023456789" not in p and "کارگاه تولیدی پارس" not in text and "1404-3817" not in p, text
 
 
-def test_other_employer_on_bale_sees_only_theirs(durable_bot, bot_api, kavenegar):
-    _, out = messenger_overview(durable_bot, bot_api, kavenegar, "bale", NO_DEBT)
+def test_other_employer_on_bale_sees_only_theirs(status_bot, bot_api, kavenegar):
+    _, out = messenger_overview(status_bot, bot_api, kavenegar, "bale", NO_DEBT)
     text = "\n".join(m["text"] for m in out)
     p = bare(text)
     assert "کارگاه تولیدی پارس" in text and "بدهی: ندارد" in text and "38-1404-0091" in p, text
     assert "1012345678" not in p and "250500000" not in p, text
 
 
-def test_worker_by_sms_one_short_message_with_a_numbered_menu(durable_bot, kavenegar):
-    tracking = file_claim(durable_bot, WORKER[0])
-    user = SmsUser(durable_bot, kavenegar, WORKER[1])
+def test_worker_by_sms_one_short_message_with_a_numbered_menu(status_bot, backend, kavenegar):
+    tracking = file_claim(backend, WORKER[0])
+    user = SmsUser(status_bot, kavenegar, WORKER[1])
     asked = user.say("وضعیت من")
     assert "کد ملی" in asked[-1], asked
     out = user.say(WORKER[0])
@@ -104,14 +136,14 @@ def test_worker_by_sms_one_short_message_with_a_numbered_menu(durable_bot, kaven
     assert "سربازی" in detail[-1] and "کد ملی" not in detail[-1], detail
 
 
-def test_one_part_hanging_on_sms_still_answers(durable_bot, kavenegar):
-    user = SmsUser(durable_bot, kavenegar, EMPLOYER[1])
+def test_one_part_hanging_on_sms_still_answers(status_bot, backend, kavenegar):
+    user = SmsUser(status_bot, kavenegar, EMPLOYER[1])
     user.say("پرونده من")
     user.say(EMPLOYER[0])  # verified; now the e-notice read hangs
-    sim(durable_bot, "/_sim/faults", json={"mode": "timeout", "path_prefix": "/v1/workshops/1012345678/e-notice"})
+    sim(backend, "/_sim/faults", json={"mode": "timeout", "path_prefix": "/v1/workshops/1012345678/e-notice"})
     try:
         out = user.say("وضعیت من")
     finally:
-        sim(durable_bot, "/_sim/faults", json={"mode": "ok"})
+        sim(backend, "/_sim/faults", json={"mode": "ok"})
     text = "\n".join(out)
     assert "ابلاغ الکترونیک: پاسخ نرسید" in text and "250500000" in bare(text), text
