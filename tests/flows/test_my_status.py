@@ -255,3 +255,20 @@ async def test_gather_marks_only_the_parts_that_did_not_answer(sim):
         o = await gather(api, WORKER[0])
         assert o.failures() == [] and o.insurance.ok and o.military.value.eligible
         assert o.workshops.value == [] and o.contracts.value == []  # insured at a workshop is no right to it
+
+
+def test_asked_in_the_middle_of_sick_pay_then_offered_to_go_on(bot, sim):
+    httpx.post(f"{sim}/_sim/reset", timeout=10).raise_for_status()
+    chat = Chat(bot)
+    try:
+        chat.say("منو")
+        chat.press("غرامت دستمزد")
+        answer = chat.verify(*WORKER)
+        assert "تاریخ شروع" in answer, answer
+        answer = chat.say("وضعیت من")  # a question instead of the date: the overview, then the claim again
+        assert "خلاصه پرونده" in answer and "غرامت دستمزد ایام بیماری: می‌توانید" in answer, answer
+        assert "کد ملی" not in answer and "resume" in ids(chat), answer
+        answer = chat.press("resume")
+        assert "تاریخ شروع" in answer, answer
+    finally:
+        chat.close()
