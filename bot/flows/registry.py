@@ -14,7 +14,7 @@ from bot.engine.flow import Flow
 # module names under bot.flows, in menu order; a module that is not there yet is skipped
 SERVICE_MODULES = [
     "pension", "insurance", "sick_pay", "military", "voluntary", "dependents", "fractional",
-    "debt", "objection", "e_notice", "article38",
+    "debt", "objection", "e_notice", "article38", "my_status",
 ]
 
 
