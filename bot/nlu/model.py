@@ -18,6 +18,7 @@ import numpy as np
 
 from .classifier import IntentClassifier
 from .data import Example, TrainingData, load_data
+from .encoder import SemanticHead, SentenceEncoder, encoder_id, load_encoder
 from .extract import VALIDATORS, find_spans, rasa_date, validate
 from .normalize import normalize, normalize_with_offsets
 from .posters import PosterIndex
@@ -60,16 +61,39 @@ class NLU:
         self.synonyms = synonyms
         self.doubt = threshold if isinstance(threshold, Doubt) else Doubt(float(threshold), 1.0, 1.0)
         self.threshold = self.doubt.floor  # no accepted intent is less sure than this (the engine's cut)
+        self.semantic: SemanticHead | None = None  # over sentence embeddings, asked only when unsure
+        self.cascade = Cascade(0.0, 0.0)
+        self.encoder_name = "none"
+        self._encoder: SentenceEncoder | None = None  # the one trained with (not pickled)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the live encoder: a loaded model finds the installed one, or runs without it."""
+        state = self.__dict__.copy()
+        state.pop("_encoder", None)
+        return state
 
     @classmethod
     def train(cls, examples: Sequence[Example] | TrainingData, threshold: float | None = None,
-              C: float = 10.0) -> NLU:
-        """Train from examples (or a TrainingData with synonyms); picks the out-of-scope rule by cross-validation."""
+              C: float = 10.0, encoder: SentenceEncoder | None | bool = True) -> NLU:
+        """Train from examples (or a TrainingData with synonyms); the out-of-scope rule and the encoder cascade
+        (when an encoder is installed, or given) are chosen by cross-validation."""
         data = examples if isinstance(examples, TrainingData) else TrainingData(examples=list(examples))
         exs = [e for e in data.examples if e.text.strip()]
         texts = [normalize(e.text) for e in exs]
         labels = [e.intent for e in exs]
-        doubt: float | Doubt = choose_doubt(texts, labels, C) if threshold is None else threshold
+        enc = load_encoder() if encoder is True else (encoder or None)
+        semantic, cascade = None, Cascade(0.0, 0.0)
+        big = len(texts) >= 50 and len(set(labels)) >= 3
+        if big and (threshold is None or enc is not None):
+            logp, classes, _ = out_of_fold(texts, labels, C)
+            if enc is not None:
+                E = enc.encode(texts)
+                cascade, logp = choose_cascade(logp, E, labels, classes)
+                if cascade.alpha > 0:
+                    semantic = SemanticHead().fit(E, labels, classes)
+            doubt: float | Doubt = choose_doubt_oof(logp, classes, labels) if threshold is None else threshold
+        else:
+            doubt = threshold if threshold is not None else Doubt(0.3, 1.0, 1.0)
         clf = IntentClassifier(C=C).fit(texts, labels)
         tagger = None
         if any(e.entities for e in exs):
@@ -77,7 +101,10 @@ class NLU:
             pairs = [p for p in pairs if p[0]]
             tagger = Tagger(epochs=10).fit([p[0] for p in pairs], [p[1] for p in pairs])
         syn = {normalize(k): v for k, v in data.synonyms.items()}
-        return cls(clf, tagger, syn, doubt)
+        nlu = cls(clf, tagger, syn, doubt)
+        if semantic is not None and enc is not None:
+            nlu.semantic, nlu.cascade, nlu.encoder_name, nlu._encoder = semantic, cascade, enc.name, enc
+        return nlu
 
     @classmethod
     def from_yaml(cls, path: str | Path, threshold: float | None = None) -> NLU:
@@ -132,7 +159,15 @@ class NLU:
         """Calibrated intent ranking (10) of normalized text, a poster number ranked first."""
         if not norm:
             return [(OUT_OF_SCOPE, 1.0)]
-        ranking = self.classifier.rank(norm, 10, self.doubt.temperature)
+        p = self.classifier.scores(norm)
+        if self.semantic is not None and _margin(p) < self.cascade.margin:
+            enc = getattr(self, "_encoder", None) or load_encoder()
+            if enc is not None and enc.name == self.encoder_name:  # absent: the pure model alone
+                p = (1 - self.cascade.alpha) * p + self.cascade.alpha * self.semantic.proba(enc.encode([norm]))[0]
+        if self.doubt.temperature != 1.0:
+            p = _softmax(np.log(np.maximum(p, 1e-12))[None, :] / self.doubt.temperature)[0]
+        order = np.argsort(-p)[:10]
+        ranking = [(self.classifier.classes[i], float(p[i])) for i in order]
         named = self.posters.service(norm) if self.posters is not None else None
         if named is not None:  # «خدمت شماره ۱۲»: the organization's own number is an exact answer
             ranking = [(named, 1.0)] + [(n, c) for n, c in ranking if n != named][:9]
@@ -223,13 +258,60 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return z / z.sum(1, keepdims=True)
 
 
+def _margin(p: np.ndarray) -> float:
+    """First minus second probability."""
+    top2 = np.partition(p, -2)[-2:] if len(p) > 1 else np.array([0.0, p[0]])
+    return float(top2.max() - top2.min())
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """Ask the sentence encoder only when the fast model's margin is below ``margin``; blend ``alpha`` of it."""
+
+    alpha: float
+    margin: float
+
+
+def choose_cascade(logp: np.ndarray, E: np.ndarray, labels: list[str], classes: list[str],
+                   k: int = 5) -> tuple[Cascade, np.ndarray]:
+    """The (alpha, margin) with the best out-of-fold accuracy (ties: fewer encoder calls), and the blended
+    out-of-fold log-probabilities."""
+    order = list(range(len(labels)))
+    random.Random(13).shuffle(order)
+    sem = np.zeros_like(logp)
+    for f in range(k):
+        held = order[f::k]
+        hs = set(held)
+        tr = [i for i in order if i not in hs]
+        head = SemanticHead().fit(E[tr], [labels[i] for i in tr], classes)
+        sem[held] = head.proba(E[held])
+    fast = _softmax(logp)
+    y = np.asarray([classes.index(lab) for lab in labels])
+    gaps = np.asarray([_margin(r) for r in fast])
+    best, best_acc, best_p = Cascade(0.0, 0.0), float((fast.argmax(1) == y).mean()), fast
+    for margin in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01):
+        ask = (gaps < margin)[:, None]
+        for alpha in (0.3, 0.5, 0.7):
+            p = np.where(ask, (1 - alpha) * fast + alpha * sem, fast)
+            acc = float((p.argmax(1) == y).mean())
+            if acc > best_acc + 1e-9:
+                best, best_acc, best_p = Cascade(alpha, margin), acc, p
+    return best, np.log(np.maximum(best_p, 1e-12))
+
+
 def choose_doubt(texts: list[str], labels: list[str], C: float = 20.0, default: float = 0.3,
                  oos_weight: float = 0.25) -> Doubt:
-    """Temperature by out-of-fold log-loss, then the (threshold, margin) pair that maximises out-of-fold
-    accuracy with out-of-scope examples weighted ``oos_weight`` against in-scope ones."""
+    """The out-of-scope rule of the fast model alone, from its out-of-fold probabilities."""
     if len(texts) < 50 or len(set(labels)) < 3:
         return Doubt(default, 1.0, 1.0)
     logp, classes, _ = out_of_fold(texts, labels, C)
+    return choose_doubt_oof(logp, classes, labels, default, oos_weight)
+
+
+def choose_doubt_oof(logp: np.ndarray, classes: list[str], labels: list[str], default: float = 0.3,
+                     oos_weight: float = 0.25) -> Doubt:
+    """Temperature by out-of-fold log-loss, then the (threshold, margin) pair that maximises out-of-fold
+    accuracy with out-of-scope examples weighted ``oos_weight`` against in-scope ones."""
     y = np.asarray([classes.index(lab) for lab in labels])
     # soften only: out-of-fold rows are nearer their training rows than live messages are, and a sharper
     # softmax pushes unseen short words («فردا») over the engine's fixed switch/command cuts
@@ -277,7 +359,7 @@ def _cache_file(data: Path) -> Path | None:
         st = d.stat()
         if st.st_uid != os.getuid() or st.st_mode & 0o077:
             return None
-        return d / f"nlu-{digest}-{_code_hash()}.pkl"
+        return d / f"nlu-{digest}-{_code_hash()}-{encoder_id()}.pkl"
     except OSError:
         return None
 
