@@ -24,6 +24,7 @@ SMALL_TALK = {"greet": "engine.greeting", "goodbye": "engine.goodbye", "thanks":
 INFO = {
     "registration": "info.registration", "notifications": "info.notifications",
     "faq_documents": "info.faq_documents", "faq_cost": "info.faq_cost", "faq_why": "info.faq_why",
+    **{k: f"nlu_info.{k}" for k in ("unemployment_insurance", "survivor_pension", "forgot_national_code")},
 }
 MAX_TEXT = 2000
 

@@ -184,10 +184,12 @@ class IntentClassifier:
         self.intercept = icpt.astype(np.float32)
         return self
 
-    def scores(self, text: str) -> np.ndarray:
-        """Class probabilities of one normalized text (in self.classes order)."""
+    def scores(self, text: str, temperature: float = 1.0) -> np.ndarray:
+        """Class probabilities of one normalized text (in self.classes order), softened by a temperature."""
         ids, vals = self.vec.encode(text)
         z = self.intercept + (vals @ self.coef[ids] if len(ids) else 0.0)
+        if temperature != 1.0:
+            z = z / temperature
         z = np.exp(z - z.max())
         return z / z.sum()
 
@@ -198,8 +200,8 @@ class IntentClassifier:
         z = np.exp(z - z.max(1, keepdims=True))
         return z / z.sum(1, keepdims=True)
 
-    def rank(self, text: str, n: int = 10) -> list[tuple[str, float]]:
+    def rank(self, text: str, n: int = 10, temperature: float = 1.0) -> list[tuple[str, float]]:
         """The n likeliest intents with probabilities, best first."""
-        p = self.scores(text)
+        p = self.scores(text, temperature)
         order = np.argsort(-p)[:n]
         return [(self.classes[i], float(p[i])) for i in order]

@@ -82,7 +82,9 @@ def _print(obj: Any) -> None:
 def _cmd_train(args: argparse.Namespace) -> int:
     """`nlu train`."""
     nlu = train(args.data, args.out)
-    _print({"model": str(args.out), "intents": len(nlu.intents()), "threshold": nlu.threshold})
+    _print({"model": str(args.out), "intents": len(nlu.intents()), "threshold": nlu.threshold,
+            "doubt": {"threshold": nlu.doubt.threshold, "margin": nlu.doubt.margin, "temperature": nlu.doubt.temperature},
+            "encoder": nlu.encoder_name, "cascade": {"alpha": nlu.cascade.alpha, "below_margin": nlu.cascade.margin}})
     return 0
 
 

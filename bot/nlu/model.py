@@ -10,13 +10,17 @@ import re
 import tempfile
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from basics import paths
 
 from .classifier import IntentClassifier
 from .data import Example, TrainingData, load_data
+from .encoder import SemanticHead, SentenceEncoder, encoder_id, load_encoder
 from .extract import VALIDATORS, find_spans, rasa_date, validate
 from .normalize import normalize, normalize_with_offsets
 from .posters import PosterIndex
@@ -25,7 +29,7 @@ from .tagger import Tagger, spans
 OUT_OF_SCOPE = "out_of_scope"
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:\u200c[^\W\d_]+)*|[^\w\s]")
 TEN_DIGIT = {"national_code", "workshop_code", "insurance_number"}
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 
 def _tokens(norm: str) -> list[re.Match[str]]:
@@ -53,22 +57,45 @@ class NLU:
     posters: PosterIndex | None = None  # the organization's service numbers, attached by default_nlu()
 
     def __init__(self, classifier: IntentClassifier, tagger: Tagger | None, synonyms: dict[str, str],
-                 threshold: float) -> None:
+                 threshold: float | Doubt) -> None:
         self.classifier = classifier
         self.tagger = tagger
         self.synonyms = synonyms
-        self.threshold = threshold
+        self.doubt = threshold if isinstance(threshold, Doubt) else Doubt(float(threshold), 1.0, 1.0)
+        self.threshold = self.doubt.floor  # no accepted intent is less sure than this (the engine's cut)
+        self.semantic: SemanticHead | None = None  # over sentence embeddings, asked only when unsure
+        self.cascade = Cascade(0.0, 0.0)
+        self.encoder_name = "none"
+        self._encoder: SentenceEncoder | None = None  # the one trained with (not pickled)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the live encoder: a loaded model finds the installed one, or runs without it."""
+        state = self.__dict__.copy()
+        state.pop("_encoder", None)
+        return state
 
     @classmethod
     def train(cls, examples: Sequence[Example] | TrainingData, threshold: float | None = None,
-              C: float = 10.0) -> NLU:
-        """Train from examples (or a TrainingData with synonyms); picks the out-of-scope threshold."""
+              C: float = 10.0, encoder: SentenceEncoder | None | bool = True) -> NLU:
+        """Train from examples (or a TrainingData with synonyms); the out-of-scope rule and the encoder cascade
+        (when an encoder is installed, or given) are chosen by cross-validation."""
         data = examples if isinstance(examples, TrainingData) else TrainingData(examples=list(examples))
         exs = [e for e in data.examples if e.text.strip()]
         texts = [normalize(e.text) for e in exs]
         labels = [e.intent for e in exs]
-        if threshold is None:
-            threshold = choose_threshold(texts, labels, C)
+        enc = load_encoder() if encoder is True else (encoder or None)
+        semantic, cascade = None, Cascade(0.0, 0.0)
+        big = len(texts) >= 50 and len(set(labels)) >= 3
+        if big and (threshold is None or enc is not None):
+            logp, classes, _ = out_of_fold(texts, labels, C)
+            if enc is not None:
+                E = enc.encode(texts)
+                cascade, logp = choose_cascade(logp, E, labels, classes)
+                if cascade.alpha > 0:
+                    semantic = SemanticHead().fit(E, labels, classes)
+            doubt: float | Doubt = choose_doubt_oof(logp, classes, labels) if threshold is None else threshold
+        else:
+            doubt = threshold if threshold is not None else Doubt(0.3, 1.0, 1.0)
         clf = IntentClassifier(C=C).fit(texts, labels)
         tagger = None
         if any(e.entities for e in exs):
@@ -76,7 +103,10 @@ class NLU:
             pairs = [p for p in pairs if p[0]]
             tagger = Tagger(epochs=10).fit([p[0] for p in pairs], [p[1] for p in pairs])
         syn = {normalize(k): v for k, v in data.synonyms.items()}
-        return cls(clf, tagger, syn, threshold)
+        nlu = cls(clf, tagger, syn, doubt)
+        if semantic is not None and enc is not None:
+            nlu.semantic, nlu.cascade, nlu.encoder_name, nlu._encoder = semantic, cascade, enc.name, enc
+        return nlu
 
     @classmethod
     def from_yaml(cls, path: str | Path, threshold: float | None = None) -> NLU:
@@ -106,26 +136,44 @@ class NLU:
         return list(self.classifier.classes)
 
     def parse(self, text: str) -> dict[str, Any]:
-        """Rasa-shaped parse: text, intent, intent_ranking (10), entities (offsets in the original text)."""
+        """Rasa-shaped parse: text, intent, intent_ranking (10), entities (offsets in the original text), plus
+        ``margin`` (first minus second intent) and ``clarify`` (the three likeliest real intents when unsure)."""
         text = text if isinstance(text, str) else str(text)
         norm, idx = normalize_with_offsets(text)
-        if not norm:
-            ranking = [(OUT_OF_SCOPE, 1.0)]
-        else:
-            ranking = self.classifier.rank(norm, 10)
-        named = self.posters.service(norm) if self.posters is not None and norm else None
-        if named is not None:  # «خدمت شماره ۱۲»: the organization's own number is an exact answer
-            ranking = [(named, 1.0)] + [(n, c) for n, c in ranking if n != named][:9]
+        ranking = self.rank(norm)
+        p1 = ranking[0][1]
+        margin = p1 - (ranking[1][1] if len(ranking) > 1 else 0.0)
+        name = ranking[0][0]
+        unsure = name != OUT_OF_SCOPE and self.doubt.unsure(p1, margin)
+        if unsure:
+            ranking = [(OUT_OF_SCOPE, self.doubt.floor)] + [r for r in ranking if r[0] != OUT_OF_SCOPE][:9]
         name, conf = ranking[0]
-        if conf < self.threshold and name != OUT_OF_SCOPE:
-            ranking = [(OUT_OF_SCOPE, self.threshold)] + [r for r in ranking if r[0] != OUT_OF_SCOPE][:9]
-            name, conf = ranking[0]
         return {
             "text": text,
             "intent": {"name": name, "confidence": round(float(conf), 4)},
             "intent_ranking": [{"name": n, "confidence": round(float(c), 4)} for n, c in ranking],
             "entities": self.entities(text, norm, idx),
+            "margin": round(float(margin), 4),
+            "clarify": [n for n, _ in ranking if n != OUT_OF_SCOPE][:3] if unsure else [],
         }
+
+    def rank(self, norm: str) -> list[tuple[str, float]]:
+        """Calibrated intent ranking (10) of normalized text, a poster number ranked first."""
+        if not norm:
+            return [(OUT_OF_SCOPE, 1.0)]
+        p = self.classifier.scores(norm)
+        if self.semantic is not None and _margin(p) < self.cascade.margin:
+            enc = getattr(self, "_encoder", None) or load_encoder()
+            if enc is not None and enc.name == self.encoder_name:  # absent: the pure model alone
+                p = (1 - self.cascade.alpha) * p + self.cascade.alpha * self.semantic.proba(enc.encode([norm]))[0]
+        if self.doubt.temperature != 1.0:
+            p = _softmax(np.log(np.maximum(p, 1e-12))[None, :] / self.doubt.temperature)[0]
+        order = np.argsort(-p)[:10]
+        ranking = [(self.classifier.classes[i], float(p[i])) for i in order]
+        named = self.posters.service(norm) if self.posters is not None else None
+        if named is not None:  # «خدمت شماره ۱۲»: the organization's own number is an exact answer
+            ranking = [(named, 1.0)] + [(n, c) for n, c in ranking if n != named][:9]
+        return ranking
 
     def entities(self, text: str, norm: str, idx: list[int]) -> list[dict[str, Any]]:
         """Validated rule entities, then learned ones that do not clash with them."""
@@ -170,39 +218,124 @@ def alternatives(result: dict[str, Any], n: int = 2) -> list[str]:
     return [r["name"] for r in result.get("intent_ranking", []) if r["name"] != OUT_OF_SCOPE][:n]
 
 
-def choose_threshold(texts: list[str], labels: list[str], C: float = 20.0, default: float = 0.3) -> float:
-    """Pick the out-of-scope threshold that maximises held-out accuracy (20% split, seeded)."""
-    if len(texts) < 50 or len(set(labels)) < 3:
-        return default
+@dataclass(frozen=True)
+class Doubt:
+    """When a top intent is too unsure to act on: below ``threshold`` AND within ``margin`` of the runner-up,
+    on probabilities softened by ``temperature`` (all three chosen by cross-validation)."""
+
+    threshold: float
+    margin: float
+    temperature: float = 1.0
+
+    @property
+    def floor(self) -> float:
+        """The lowest confidence an accepted intent can have."""
+        return min(self.threshold, self.margin)
+
+    def unsure(self, p1: float, margin: float) -> bool:
+        """Too unsure to act on the top intent."""
+        return p1 < self.threshold and margin < self.margin
+
+
+def out_of_fold(texts: list[str], labels: list[str], C: float, k: int = 5) -> tuple[np.ndarray, list[str], list[int]]:
+    """Out-of-fold log-probabilities (rows in ``order``), the class names and the row order (seeded folds)."""
     order = list(range(len(texts)))
     random.Random(13).shuffle(order)
-    folds = 5
-    dev: list[int] = []
-    rows = []
-    for k in range(folds):  # out-of-fold probabilities
-        held = order[k::folds]
+    classes = sorted(set(labels))
+    logp = np.full((len(texts), len(classes)), -30.0)
+    for f in range(k):
+        held = order[f::k]
         hs = set(held)
         tr = [i for i in order if i not in hs]
         clf = IntentClassifier(C=C).fit([texts[i] for i in tr], [labels[i] for i in tr])
         p = clf.proba([texts[i] for i in held])
+        cols = [classes.index(c) for c in clf.classes]
         for r, i in enumerate(held):
-            rows.append((float(p[r].max()), clf.classes[int(p[r].argmax())]))
-            dev.append(i)
-    best, best_acc = default, -1.0
-    for t in [x / 100 for x in range(5, 71, 1)]:
-        hit_in = n_in = hit_oos = n_oos = 0
-        for (top, name), i in zip(rows, dev, strict=True):
-            pred = name if top >= t else OUT_OF_SCOPE
-            if labels[i] == OUT_OF_SCOPE:
-                n_oos += 1
-                hit_oos += pred == OUT_OF_SCOPE
-            else:
-                n_in += 1
-                hit_in += pred == labels[i]
-        acc = (hit_in / max(n_in, 1) + (hit_oos / n_oos if n_oos else 1.0)) / 2  # balanced
-        if acc > best_acc + 1e-9:
-            best, best_acc = t, acc
-    return min(best, 0.5)
+            logp[i, cols] = np.log(np.maximum(p[r], 1e-12))
+    return logp, classes, order
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = np.exp(z - z.max(1, keepdims=True))
+    return z / z.sum(1, keepdims=True)
+
+
+def _margin(p: np.ndarray) -> float:
+    """First minus second probability."""
+    top2 = np.partition(p, -2)[-2:] if len(p) > 1 else np.array([0.0, p[0]])
+    return float(top2.max() - top2.min())
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """Ask the sentence encoder only when the fast model's margin is below ``margin``; blend ``alpha`` of it."""
+
+    alpha: float
+    margin: float
+
+
+def choose_cascade(logp: np.ndarray, E: np.ndarray, labels: list[str], classes: list[str],
+                   k: int = 5) -> tuple[Cascade, np.ndarray]:
+    """The (alpha, margin) with the best out-of-fold accuracy (ties: fewer encoder calls), and the blended
+    out-of-fold log-probabilities."""
+    order = list(range(len(labels)))
+    random.Random(13).shuffle(order)
+    sem = np.zeros_like(logp)
+    for f in range(k):
+        held = order[f::k]
+        hs = set(held)
+        tr = [i for i in order if i not in hs]
+        head = SemanticHead().fit(E[tr], [labels[i] for i in tr], classes)
+        sem[held] = head.proba(E[held])
+    fast = _softmax(logp)
+    y = np.asarray([classes.index(lab) for lab in labels])
+    gaps = np.asarray([_margin(r) for r in fast])
+    best, best_acc, best_p = Cascade(0.0, 0.0), float((fast.argmax(1) == y).mean()), fast
+    for margin in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01):
+        ask = (gaps < margin)[:, None]
+        for alpha in (0.3, 0.5, 0.7):
+            p = np.where(ask, (1 - alpha) * fast + alpha * sem, fast)
+            acc = float((p.argmax(1) == y).mean())
+            if acc > best_acc + 1e-9:
+                best, best_acc, best_p = Cascade(alpha, margin), acc, p
+    return best, np.log(np.maximum(best_p, 1e-12))
+
+
+def choose_doubt(texts: list[str], labels: list[str], C: float = 20.0, default: float = 0.3,
+                 oos_weight: float = 0.25) -> Doubt:
+    """The out-of-scope rule of the fast model alone, from its out-of-fold probabilities."""
+    if len(texts) < 50 or len(set(labels)) < 3:
+        return Doubt(default, 1.0, 1.0)
+    logp, classes, _ = out_of_fold(texts, labels, C)
+    return choose_doubt_oof(logp, classes, labels, default, oos_weight)
+
+
+def choose_doubt_oof(logp: np.ndarray, classes: list[str], labels: list[str], default: float = 0.3,
+                     oos_weight: float = 0.25) -> Doubt:
+    """Temperature by out-of-fold log-loss, then the (threshold, margin) pair that maximises out-of-fold
+    accuracy with out-of-scope examples weighted ``oos_weight`` against in-scope ones."""
+    y = np.asarray([classes.index(lab) for lab in labels])
+    # soften only: out-of-fold rows are nearer their training rows than live messages are, and a sharper
+    # softmax pushes unseen short words («فردا») over the engine's fixed switch/command cuts
+    temps = [1.0, 1.2, 1.5, 2.0, 2.5, 3.0]
+    nll = [float(-np.log(_softmax(logp / t)[np.arange(len(y)), y] + 1e-12).mean()) for t in temps]
+    temp = temps[int(np.argmin(nll))]
+    p = _softmax(logp / temp)
+    top2 = np.sort(p, 1)[:, -2:]
+    p1, gap = top2[:, 1], top2[:, 1] - top2[:, 0]
+    pred = p.argmax(1)
+    oos = classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in classes else -1
+    is_oos = y == oos
+    w = np.where(is_oos, oos_weight / max(is_oos.sum(), 1), (1 - oos_weight) / max((~is_oos).sum(), 1))
+    best, best_score = Doubt(default, 1.0, temp), -1.0
+    for t in np.arange(0.05, 0.71, 0.01):
+        for m in np.arange(0.0, 0.61, 0.02):
+            unsure = (p1 < t) & (gap < m) & (pred != oos)
+            final = np.where(unsure, oos, pred)
+            score = float((w * (final == y)).sum())
+            if score > best_score + 1e-9:
+                best, best_score = Doubt(round(float(t), 2), round(float(m), 2), temp), score
+    return best
 
 
 def data_path() -> Path:
@@ -227,7 +360,7 @@ def _cache_file(data: Path) -> Path | None:
         st = d.stat()
         if st.st_uid != os.getuid() or st.st_mode & 0o077:
             return None
-        return d / f"nlu-{digest}-{_code_hash()}.pkl"
+        return d / f"nlu-{digest}-{_code_hash()}-{encoder_id()}.pkl"
     except OSError:
         return None
 

@@ -70,7 +70,7 @@ def test_key_phrases(nlu: NLU, text: str, intent: str) -> None:
 def test_parse_shape(nlu: NLU) -> None:
     text = "كد ملي من ۰۰۱۶۳۸۳۲۳۰ است، میخوام همسرم رو اضافه کنم"
     r = nlu.parse(text)
-    assert set(r) == {"text", "intent", "intent_ranking", "entities"}
+    assert set(r) == {"text", "intent", "intent_ranking", "entities", "margin", "clarify"}
     assert r["text"] == text
     assert set(r["intent"]) == {"name", "confidence"}
     assert len(r["intent_ranking"]) == 10
