@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from basics.digits import to_ascii
@@ -30,3 +31,31 @@ def mask_value(value: str | None) -> str:
         return "-"
     value = to_ascii(value)
     return value[:2] + "*" * max(len(value) - 4, 1) + value[-2:] if len(value) > 4 else "***"
+
+
+class SecretFilter(logging.Filter):
+    """Hides registered secrets (bot tokens, API keys) in log lines, e.g. httpx's request URLs."""
+
+    secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            if any(s in text for s in self.secrets):
+                for s in self.secrets:
+                    text = text.replace(s, "***")
+                record.msg, record.args = text, None
+        return True
+
+
+_FILTER = SecretFilter()
+
+
+def hide_secret(secret: str, loggers: tuple[str, ...] = ("httpx", "httpcore")) -> None:
+    """Never let ``secret`` reach a line of ``loggers`` (the HTTP clients log request URLs at INFO)."""
+    if secret:
+        SecretFilter.secrets.add(secret)
+    for name in loggers:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

@@ -30,8 +30,8 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from basics.masking import mask_value
 from bot.channels.deferral import Deferred, deferring
-from bot.engine.fmt import mask_for_log
 
 log = logging.getLogger("tamin.ingress")
 
@@ -66,7 +66,7 @@ class Handler(Protocol):
 def masked(user: str) -> str:
     """A user key for logs: ``sms:09123456789`` -> ``sms:09*******89``."""
     channel, _, uid = user.partition(":")
-    return f"{channel}:{mask_for_log(uid)}"
+    return f"{channel}:{mask_value(uid)}"
 
 
 class LeaseLost(RuntimeError):

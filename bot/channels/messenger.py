@@ -25,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from basics.masking import hide_secret
 from bot.channels.config import ChannelSettings
 from bot.channels.deferral import wait_or_defer
 from bot.channels.limiter import Limiter
@@ -45,21 +46,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_DOCUMENT = 20 * 1024 * 1024
 
 
-class _HideToken(logging.Filter):
-    """httpx logs request URLs at INFO; Bot API URLs carry the bot token: hide it."""
-
-    tokens: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if any(tok in text for tok in self.tokens):
-            for tok in self.tokens:
-                text = text.replace(tok, "***")
-            record.msg, record.args = text, None
-        return True
-
-
-logging.getLogger("httpx").addFilter(_HideToken())
 
 
 def fix_update(raw: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +97,7 @@ class MessengerDoor:
         self.engine, self.limiter = engine, limiter
         self.cfg = cfg or ChannelSettings()
         self.token, self.api_base = token, api_base.rstrip("/")
-        _HideToken.tokens.add(token)
+        hide_secret(token)  # httpx logs Bot API URLs, which carry the token
         self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(self.api_base),
                                                      timeout=self.cfg.bot_api_timeout_seconds))
         self.bot_key = f"{self.channel}:{token.split(':', 1)[0]}"

@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
+from basics.masking import mask_value
+from basics.mobile import normalize_mobile
 from bot.channels.limiter import Limiter
 from bot.channels.render_sms import render
 from bot.channels.runtime import runtime_of
 from bot.engine.catalog import t
-from bot.engine.fmt import fa, mask_for_log
+from bot.engine.fmt import fa
 from bot.engine.messages import Channel, Inbound
 from integrations.kavenegar.client import KavenegarClient
 from integrations.kavenegar.errors import InvalidRequest
@@ -28,19 +29,6 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 log = logging.getLogger("tamin.sms")
-
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-_MOBILE = re.compile(r"^(?:\+?98|0098|0)?(9\d{9})$")
-
-
-def normalize_mobile(raw: str | None) -> str | None:
-    """A sender as 09XXXXXXXXX (from +98…, 98…, 0098…, 9…, Persian digits), or None."""
-    if not raw:
-        return None
-    s = re.sub(r"[\s\-()]", "", raw.translate(_DIGITS))
-    m = _MOBILE.match(s)
-    return "0" + m.group(1) if m else None
-
 
 def local_id(key: str) -> str:
     """A numeric Kavenegar ``localid`` that is the same for the same message on every retry."""
@@ -66,12 +54,12 @@ class KavenegarGateway:
             await self.client.lookup(mobile, self.otp_template, token=code)
         else:  # no template configured: a plain text (slower on Iranian operators' spam filters)
             await self.send_text(mobile, t("identity.otp_sms", code=fa(code)))
-        log.info("one-time code sent to %s", mask_for_log(mobile))
+        log.info("one-time code sent to %s", mask_value(mobile))
 
     async def send_text(self, mobile: str, text: str, localid: str | None = None) -> None:
         """A text by sms/send; after a timeout it is looked up by ``localid`` before any re-send."""
         await self.client.send_once(mobile, text, self.sender, localid or str(secrets.randbelow(10**15)))
-        log.info("sms sent to %s (%d chars)", mask_for_log(mobile), len(text))
+        log.info("sms sent to %s (%d chars)", mask_value(mobile), len(text))
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -103,7 +91,7 @@ class SmsDoor:
             else:
                 await sms.send_text(op["to"], op["text"])
         except InvalidRequest as exc:  # a bad receptor or text will not get better by retrying
-            log.warning("sms to %s refused: %s", mask_for_log(op["to"]), exc.code)
+            log.warning("sms to %s refused: %s", mask_value(op["to"]), exc.code)
 
     async def aclose(self) -> None:
         """Nothing to close: the gateway belongs to the engine."""

@@ -9,6 +9,7 @@ import time
 
 from sqlalchemy import select
 
+from basics.digits import to_ascii
 from bot.console.buffer import MAX_ENTRIES, Left, buffer_for
 from bot.console.models import Conversation, Event, Handoff
 from bot.engine.fmt import mask_code
@@ -23,12 +24,11 @@ FLUSH_EVERY = 1.0  # seconds a service event may wait before its batched write (
 ABANDON_AFTER = 30 * 60  # a service untouched this long counts as left at its step
 OPEN = ("waiting", "taken")
 _LONG_DIGITS = re.compile(r"[0-9۰-۹٠-٩]{5,}")
-_TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
 def mask_digits(text: str) -> str:
     """Long digit runs (national codes, mobiles, one-time codes) with their middle hidden."""
-    return _LONG_DIGITS.sub(lambda m: "\u2066" + mask_code(m.group(0).translate(_TO_ASCII)) + "\u2069", text)
+    return _LONG_DIGITS.sub(lambda m: "\u2066" + mask_code(to_ascii(m.group(0))) + "\u2069", text)
 
 
 def entry(who: str, text: str, **extra) -> dict:

@@ -117,13 +117,13 @@ def _poll(args: argparse.Namespace) -> int:
 
 
 def _opt(args: argparse.Namespace) -> int:
-    from bot.notify.plan import normal_mobile
+    from basics.mobile import normalize_mobile
 
     async def main() -> int:
         notify, db = await _notify()
         subjects = [f"nc:{args.national_code}"] if args.national_code else []
-        if args.mobile and normal_mobile(args.mobile):
-            subjects.append(f"m:{normal_mobile(args.mobile)}")
+        if args.mobile and normalize_mobile(args.mobile):
+            subjects.append(f"m:{normalize_mobile(args.mobile)}")
         for s in subjects:
             await (notify.ledger.opt_out(s, "console") if args.on else notify.ledger.opt_in(s))
         await notify.aclose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.engine.fmt import mask_for_log
+from basics.masking import mask_value
 from bot.engine.hooks import Hooks
 from bot.engine.messages import Inbound
 from bot.notify.ledger import Ledger
@@ -25,7 +25,7 @@ class NotifyHooks(Hooks):
         if channel not in MESSENGERS:
             return  # SMS goes to the registered mobile; the web chat cannot be reached later
         await self.ledger.link(f"nc:{national_code}", channel, inbound.user, mobile)
-        log.info("linked %s account to nc=%s", channel, mask_for_log(national_code))
+        log.info("linked %s account to nc=%s", channel, mask_value(national_code))
 
     async def opt_out(self, inbound: Inbound) -> str | None:
         """The person asked for no more notices (SMS «لغو» outside a service, or the settings choice)."""

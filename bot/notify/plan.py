@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
+from basics.digits import to_ascii
+from basics.mobile import normalize_mobile
 from bot.notify.ledger import Ledger
 from bot.notify.model import MESSENGERS, SMS, BackendEvent, Notice, Recipient
 from bot.notify.render import priority_of
-
-_MOBILE = re.compile(r"^(?:\+98|0098|98|0)?(9\d{9})$")
-_FA = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-
-
-def normal_mobile(value: Any) -> str | None:
-    """A mobile as 09xxxxxxxxx, or None."""
-    if not value:
-        return None
-    m = _MOBILE.match(str(value).translate(_FA).replace(" ", "").replace("-", ""))
-    return "0" + m.group(1) if m else None
 
 
 def recipients(event: BackendEvent) -> list[Recipient]:
@@ -33,8 +23,8 @@ def recipients(event: BackendEvent) -> list[Recipient]:
     for r in raw:
         if not isinstance(r, dict):
             continue
-        nc = str(r.get("national_code") or "").translate(_FA) or None
-        rec = Recipient(nc if nc and nc.isdigit() else None, normal_mobile(r.get("mobile")),
+        nc = to_ascii(str(r.get("national_code") or "")) or None
+        rec = Recipient(nc if nc and nc.isdigit() else None, normalize_mobile(r.get("mobile")),
                         str(r.get("workshop") or p.get("workshop") or "") or None, r.get("role"))
         if (rec.national_code or rec.mobile) and rec.key not in seen:
             seen.add(rec.key)

@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from bot.engine.fmt import mask_for_log
+from basics.masking import mask_value
 from bot.notify.clock import Clock, QuietHours, system_clock
 from bot.notify.config import NotifySettings
 from bot.notify.ledger import Ledger, Row
@@ -184,7 +184,7 @@ class Dispatcher:
                 session.choices = [c.id for c in msg.choices]
                 await self.store.save(key, session)
         except Exception as exc:  # the notice still goes, without the reply numbers
-            log.warning("session of sms user %s not updated: %s", mask_for_log(n.address), type(exc).__name__)
+            log.warning("session of sms user %s not updated: %s", mask_value(n.address), type(exc).__name__)
             return False
         return True
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from basics.masking import hide_secret, mask_value
 from integrations.kavenegar.errors import (
     KavenegarError,
     KavenegarTimeout,
@@ -46,30 +47,6 @@ class Status:
     localid: str | None = None
 
 
-class _HideKey(logging.Filter):
-    """httpx logs every request URL at INFO; Kavenegar's URLs carry the API key: hide it."""
-
-    keys: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.keys:
-            text = record.getMessage()
-            if any(k in text for k in self.keys):
-                for k in self.keys:
-                    text = text.replace(k, "***")
-                record.msg, record.args = text, None
-        return True
-
-
-_HIDE_KEY = _HideKey()
-for _name in ("httpx", "httpcore"):
-    logging.getLogger(_name).addFilter(_HIDE_KEY)
-
-
-def _mask(mobile: str) -> str:
-    return mobile[:4] + "***" + mobile[-2:] if len(mobile) > 6 else "***"
-
-
 class KavenegarClient:
     """One shared ``httpx.AsyncClient`` for every call; form POSTs; typed failures."""
 
@@ -77,7 +54,7 @@ class KavenegarClient:
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._key = api_key
         if api_key:
-            _HideKey.keys.add(api_key)
+            hide_secret(api_key)  # httpx logs request URLs, which carry the key
         self._base = base.rstrip("/")
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
                                        transport=transport)
@@ -170,7 +147,7 @@ class KavenegarClient:
                 except KavenegarError:
                     raise last from None  # cannot tell: do not risk a second copy
                 if found:
-                    log.info("sms to %s was sent before the timeout", _mask(receptor))
+                    log.info("sms to %s was sent before the timeout", mask_value(receptor))
                     return found
             try:
                 return await self.send(receptor, message, sender, localid=localid)

@@ -14,21 +14,11 @@ import httpx
 
 from tests.fakes.botapi import FakeBotAPI
 from tests.fakes.kavenegar import FakeKavenegar
+from tests.support.chat import plain  # noqa: F401 - one plain() for every test folder
 from tests.support.servers import ServerThread, free_port
 
 SECRET = "s3cret-Path_123"
 TG_TOKEN, BALE_TOKEN = "111:tg-test", "222:bale-test"
-_TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-
-
-def plain(text: str) -> str:
-    """Digits to ASCII, thousands separators removed."""
-    import re
-
-    t = (text or "").translate(_TO_ASCII)
-    return re.sub(r"(?<=\d)[٬,،](?=\d{3})", "", t)
-
-
 def bot_env(bot_api: FakeBotAPI, sms: FakeKavenegar, redis_url: str | None, **extra: str) -> dict[str, str]:
     """Environment settings that point the bot at the fakes."""
     env = {

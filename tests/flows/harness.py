@@ -8,13 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from basics.digits import to_ascii
 from bot.app import build_engine
 from bot.engine.dialogue import Engine
 from bot.engine.flow import Flow
 from bot.engine.messages import Channel, Inbound, Outbound
 from bot.settings import Settings
-
-_TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 
 
 def make_engine(simulator_url: str, flows: dict[str, Flow] | None = None, **settings) -> Engine:
@@ -53,7 +52,7 @@ class Person:
     def code(self, mobile: str) -> str:
         """The last one-time code sent to ``mobile`` (the dev outbox)."""
         for m in reversed(self.engine.deps.sms.for_mobile(mobile)):
-            found = re.search(r"\d{6}", m["text"].translate(_TO_ASCII))
+            found = re.search(r"\d{6}", to_ascii(m["text"]))
             if found:
                 return found.group(0)
         raise AssertionError(f"no code sent to {mobile}")

@@ -7,12 +7,12 @@ import uuid
 
 import httpx
 
-_TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+from basics.digits import to_ascii
 
 
 def plain(text: str) -> str:
     """Digits to ASCII and thousands separators removed, for assertions on numbers."""
-    t = (text or "").translate(_TO_ASCII)
+    t = to_ascii(text or "")
     return re.sub(r"(?<=\d)[٬,،](?=\d{3})", "", t)
 
 
