@@ -12,6 +12,7 @@ from functools import lru_cache
 from bot.engine.catalog import t
 from bot.engine.context import Ctx, Deps, Unverified
 from bot.engine.flow import Answer, Ask, Confirm, Flow
+from bot.engine.linked import carry_over
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
 from bot.engine.runner import Outcome, advance, prompt
 from bot.engine.session import FlowState
@@ -259,6 +260,8 @@ class Engine:
         s = ctx.session
         if s.flow and s.flow.name != name:
             s.suspended = s.flow
+        elif s.suspended and s.suspended.name == name:
+            s.suspended = None  # started afresh: no offer to resume its unfinished copy afterwards
         s.flow = FlowState(name, slots=dict(prefill or {}))
         s.misunderstood = 0
         self._prefill(ctx, text)
@@ -495,7 +498,7 @@ def _normalize(text: str) -> str:
 
 
 HANDLERS: list[Handler] = [
-    Engine.stale_button, Engine.typed_choice, Engine.command, Engine.handoff, Engine.service_button,
+    Engine.stale_button, Engine.typed_choice, Engine.command, Engine.handoff, carry_over, Engine.service_button,
     Engine.resume_button, Engine.in_flow, Engine.understand,
 ]
 COMMANDS: dict[str, Callable[[Engine, Ctx, str], Awaitable[None]]] = {

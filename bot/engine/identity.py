@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 
-from bot.engine import otp
+from bot.engine import linked, otp
 from bot.engine.catalog import has
 from bot.engine.consent import read_code
 from bot.engine.context import Ctx
@@ -163,6 +163,7 @@ async def remember(ctx: Ctx) -> None:
     if ctx.deps.events is not None:
         await ctx.deps.events.identified(ctx.inbound, nc, number)
     log.info("verified user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
+    await linked.proven(ctx)  # one identity across doors: link this door, take a request left open on another
 
 
 def _service_title(ctx: Ctx) -> dict:

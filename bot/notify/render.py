@@ -89,3 +89,6 @@ def render(notice: Notice, offer: bool = True) -> Rendered:
     if len(out) > SMS_MAX:  # keep the facts and the opt-out; drop the hint first
         out, choices = "\n".join([text, t("notify.sms.optout")])[:SMS_MAX], []
     return Rendered(out, choices)
+
+
+from bot.notify import reminders as _reminders  # noqa: E402,F401  (registers the kind ``reminder_due``)

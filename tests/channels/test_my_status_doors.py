@@ -98,6 +98,7 @@ def test_worker_on_messengers(status_bot, backend, bot_api, kavenegar, kind):
     assert not any("parse_mode" in c["params"] for c in user.sent())
     started = user.press("svc:military_service")  # the button starts the service, identity carried
     assert "شرایط احتساب خدمت سربازی را دارید" in started[-1]["text"], started
+    user.say("لغو")  # nothing left open: the next door's proof of this mobile carries nothing over (20.2)
 
 
 def test_employer_on_telegram_sees_only_their_workshop(status_bot, bot_api, kavenegar):
@@ -119,9 +120,9 @@ def test_other_employer_on_bale_sees_only_theirs(status_bot, bot_api, kavenegar)
 def test_worker_by_sms_one_short_message_with_a_numbered_menu(status_bot, backend, kavenegar):
     tracking = file_claim(backend, WORKER[0])
     user = SmsUser(status_bot, kavenegar, WORKER[1])
-    asked = user.say("وضعیت من")
-    assert "کد ملی" in asked[-1], asked
-    out = user.say(WORKER[0])
+    out = user.say("وضعیت من")
+    if "کد ملی" in out[-1]:  # not proven yet; proven on a messenger from this mobile, SMS asks nothing (20.2)
+        out = user.say(WORKER[0])
     assert len(out) == 1, out  # one message
     text = out[0]
     assert len(text) <= 268, (len(text), text)
