@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--public-base", default=None)
     sim.set_defaults(func=_simulator)
 
-    for module in ("bot.nlu.cli", "bot.channels.worker", "bot.notify.cli", "bot.console.cli"):
+    for module in ("bot.nlu.cli", "bot.commands.worker", "bot.commands.notify", "bot.console.cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -1,0 +1,1 @@
+"""Commands that compose the whole app (they may import bot.app; nothing imports them but bot.cli)."""
