@@ -12,6 +12,13 @@ from functools import lru_cache
 from bot.engine.catalog import t
 from bot.engine.context import Ctx, Deps, Unverified
 from bot.engine.flow import Answer, Ask, Confirm, Flow
+from bot.engine.followup import (
+    answer_about_step,
+    explain_refusal,
+    follow_up_kind,
+    forget_refusal,
+    recent_refusal,
+)
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
 from bot.engine.runner import Outcome, advance, prompt
 from bot.engine.session import FlowState
@@ -242,6 +249,9 @@ class Engine:
         flow = self.flows[ctx.session.flow.name]
         if parsed.confidence < self.deps.nlu.threshold:
             return False
+        step = flow.plan[ctx.session.flow.step] if ctx.session.flow.step < len(flow.plan) else None
+        if answer_about_step(ctx, step, parsed.intent):
+            return True
         if parsed.intent in INTENT_COMMANDS and parsed.confidence >= 0.7:
             raise _Command(INTENT_COMMANDS[parsed.intent])
         if parsed.intent in flow.faq:
@@ -260,6 +270,7 @@ class Engine:
             s.suspended = s.flow
         s.flow = FlowState(name, slots=dict(prefill or {}))
         s.misunderstood = 0
+        forget_refusal(ctx)
         self._prefill(ctx, text)
         if self.deps.events is not None:
             await self.deps.events.flow_started(ctx.inbound, name)
@@ -310,6 +321,8 @@ class Engine:
             return
         parsed = await self.deps.nlu.parse(text)
         intent = parsed.intent if parsed.confidence >= self.deps.nlu.threshold else "out_of_scope"
+        if self._follow_up(ctx, text, intent):
+            return
         if intent in self.flows:
             await self._start(ctx, intent, text)
             return
@@ -334,6 +347,22 @@ class Engine:
             ctx.say("engine.what_else", choices=self._menu(ctx))
             return
         await self._fallback(ctx, parsed)
+
+    def _follow_up(self, ctx: Ctx, text: str, intent: str) -> bool:
+        """«چرا؟» / «ولی من …» after a refusal: explain it with the person's figures, or the next step."""
+        kind = follow_up_kind(text, intent)
+        if kind is None:
+            return False
+        refusal = recent_refusal(ctx)
+        if refusal is None:
+            if intent in self.flows:
+                return False
+            ctx.say("engine.why_about_what", choices=self._menu(ctx))
+            return True
+        if intent in self.flows and intent != refusal["f"] and len(text.split()) > 3:
+            return False  # «چرا گواهی ماده ۳۸ رد شد؟» names another service
+        explain_refusal(ctx, refusal, kind)
+        return True
 
     async def _fallback(self, ctx: Ctx, parsed) -> None:
         """Not understood: ask between the two likeliest services, then offer a human."""

@@ -20,6 +20,7 @@ from bot.engine.context import Ctx
 from bot.engine.failures import ServiceFailure
 from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop, define_proof
 from bot.engine.fmt import mask_code, mask_for_log
+from bot.engine.followup import code_wait
 from bot.engine.messages import Channel
 from bot.engine.session import Identity
 
@@ -193,15 +194,20 @@ def person_proof() -> list[Step]:
     return [
         Do("carry_identity", _noop, when=_carry_identity),
         Ask("national_code", "identity.ask_national_code", parse=parse_national_code, fields=_service_title,
-            when=unverified, retries=4),
+            when=unverified, retries=4, help="identity.help_national_code", help_fields=_no_fields),
         Ask("mobile", "identity.ask_mobile", parse=parse_mobile, contact=True, retries=4,
-            when=lambda c: unverified(c) and c.channel is not Channel.SMS),
+            when=lambda c: unverified(c) and c.channel is not Channel.SMS, help="identity.help_mobile"),
         Do("check_owner", check_owner, when=unverified),
         Do("send_code", send_code, when=_needs_code),
         Ask("otp", "identity.ask_code", parse=parse_code, fields=_code_fields, choices=_resend_choices,
-            when=_needs_code, keep=False, retries=10),
+            when=_needs_code, keep=False, retries=10, help="identity.help_code",
+            answers={"code_when": code_wait("code_sent")}),
         Do("remember", remember, when=unverified),
     ]
+
+
+def _no_fields(ctx: Ctx) -> dict:
+    return {}
 
 
 async def _noop(ctx: Ctx) -> None:
