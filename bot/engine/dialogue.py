@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.engine.catalog import t
+from bot.engine.catalog import has, t
 from bot.engine.context import Ctx, Deps, Unverified
 from bot.engine.flow import Answer, Ask, Confirm, Flow
 from bot.engine.followup import (
@@ -20,7 +20,7 @@ from bot.engine.followup import (
     recent_refusal,
 )
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
-from bot.engine.runner import Outcome, advance, prompt
+from bot.engine.runner import RETRY_STEP, Outcome, advance, prompt
 from bot.engine.session import FlowState
 from bot.engine.store import StoreUnavailable
 from bot.engine.understand import INTENT_COMMANDS, command_of
@@ -124,6 +124,19 @@ class Engine:
             return False
         ctx.say("engine.stale_button")
         self._reprompt(ctx)
+        return True
+
+    async def edited(self, turn: Turn) -> bool:
+        """A messenger edit is the new answer while a question is open; otherwise a short reply."""
+        ctx = turn.ctx
+        if not ctx.inbound.edited:
+            return False
+        s = ctx.session
+        if s.flow and s.flow.awaiting and s.flow.awaiting != RETRY_STEP and s.flow.name in self.flows:
+            return False
+        ctx.say("engine.edit_too_late", choices=self._menu_button(ctx) if not s.flow else [])
+        if s.flow:
+            self._reprompt(ctx)
         return True
 
     async def typed_choice(self, turn: Turn) -> bool:
@@ -232,6 +245,11 @@ class Engine:
         if events is not None:
             await events.flow_ended(ctx.inbound, flow.name, "done", None)
         s.flow = None
+        if not ctx.out:  # «نه ممنون» to the last offer: never a silent turn
+            key = flow.closing if flow.closing and has(flow.closing) else "engine.closing"
+            ctx.say(key, choices=[] if s.suspended else self._menu(ctx))
+            if not s.suspended:
+                return
         if s.suspended and s.suspended.name in self.flows:
             title = ctx.text(self.flows[s.suspended.name].title)
             ctx.say("engine.resume_offer", title=title, choices=[
@@ -523,7 +541,7 @@ def _normalize(text: str) -> str:
 
 
 HANDLERS: list[Handler] = [
-    Engine.stale_button, Engine.typed_choice, Engine.command, Engine.handoff, Engine.service_button,
+    Engine.stale_button, Engine.edited, Engine.typed_choice, Engine.command, Engine.handoff, Engine.service_button,
     Engine.resume_button, Engine.in_flow, Engine.understand,
 ]
 COMMANDS: dict[str, Callable[[Engine, Ctx, str], Awaitable[None]]] = {
