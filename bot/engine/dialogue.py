@@ -12,6 +12,7 @@ from functools import lru_cache
 from bot.engine.catalog import has, t
 from bot.engine.context import Ctx, Deps, Unverified
 from bot.engine.flow import Answer, Ask, Confirm, Flow
+from bot.engine.fmt import mask_code
 from bot.engine.followup import (
     answer_about_step,
     explain_refusal,
@@ -337,6 +338,8 @@ class Engine:
             else:
                 ctx.say("engine.what_else", choices=self._menu(ctx))
             return
+        if self._someone_else(ctx, text):
+            return
         parsed = await self.deps.nlu.parse(text)
         intent = parsed.intent if parsed.confidence >= self.deps.nlu.threshold else "out_of_scope"
         if self._follow_up(ctx, text, intent):
@@ -365,6 +368,27 @@ class Engine:
             ctx.say("engine.what_else", choices=self._menu(ctx))
             return
         await self._fallback(ctx, parsed)
+
+    def _someone_else(self, ctx: Ctx, text: str) -> bool:
+        """A national code that is not the verified one: never answer with the verified person's data.
+
+        On SMS the phone is the proof, so the other person is told this phone is not theirs and how to
+        reach their own; on the other doors the identity is dropped and the new code must be proven.
+        """
+        from bot.nlu.extract import national_code
+
+        ident = ctx.session.verified()
+        code = national_code(text) if ident else None
+        if not code or code == ident.national_code:
+            return False
+        log.info("a second national code on a verified %s conversation", ctx.channel.value)
+        ctx.session.identity = None
+        ctx.session.otp = None
+        if ctx.channel is not Channel.SMS:
+            return False
+        ctx.session.identity = ident  # the phone's owner stays verified on their own phone
+        ctx.say("identity.other_person_sms", code=mask_code(code), choices=self._menu_button(ctx))
+        return True
 
     def _follow_up(self, ctx: Ctx, text: str, intent: str) -> bool:
         """«چرا؟» / «ولی من …» after a refusal: explain it with the person's figures, or the next step."""
