@@ -58,15 +58,21 @@ def fix_update(raw: dict[str, Any]) -> dict[str, Any]:
 
 def chat_of(update: Update) -> int | None:
     """The private chat an update belongs to, or None for updates we do not answer."""
-    if update.message is not None:
-        chat = update.message.chat
-        return chat.id if chat.type == "private" else None
+    msg = update.message or update.edited_message
+    if msg is not None:
+        return msg.chat.id if msg.chat.type == "private" else None
     cq = update.callback_query
     if cq is not None:
         if cq.message is not None and cq.message.chat.type == "private":
             return cq.message.chat.id
         return cq.from_user.id if cq.message is None else None
     return None
+
+
+def group_of(update: Update) -> int | None:
+    """The group chat a new message was written in (answered with one line: write privately)."""
+    msg = update.message
+    return msg.chat.id if msg is not None and msg.chat.type in ("group", "supergroup") and msg.text else None
 
 
 def to_inbound(channel: Channel, update: Update) -> Inbound | None:
@@ -77,6 +83,9 @@ def to_inbound(channel: Channel, update: Update) -> Inbound | None:
     if update.callback_query is not None:
         cq = update.callback_query
         return Inbound(channel, str(chat), choice=cq.data or None, message_id=str(update.update_id))
+    if update.edited_message is not None:
+        text = update.edited_message.text
+        return Inbound(channel, str(chat), text=text, message_id=f"e{update.update_id}", edited=True) if text else None
     msg = update.message
     if msg.contact is not None:
         c = msg.contact
@@ -117,7 +126,10 @@ class MessengerDoor:
             except Exception as exc:  # an old or repeated callback: the answer is only cosmetic
                 log.info("%s answerCallbackQuery failed: %s", self.channel, type(exc).__name__)
         if chat is None:
-            return []
+            group = group_of(update)
+            if group is None:
+                return []
+            return [{"t": "text", "text": t("channels.write_privately"), "inline": None, "contact": None, "chat": group}]
         inbound = to_inbound(self.kind, update)
         if inbound is None:
             if update.message is not None:
@@ -225,9 +237,10 @@ async def accept_update(runtime: Any, door: MessengerDoor, raw: dict[str, Any]) 
     """Validate and queue one raw update; None when it is not for us, False for a duplicate."""
     update = door.parse(raw)
     chat = chat_of(update)
-    if chat is None and update.callback_query is None:
+    group = group_of(update) if chat is None else None
+    if chat is None and update.callback_query is None and group is None:
         return None
-    user = str(chat if chat is not None else update.callback_query.from_user.id)
+    user = str(chat if chat is not None else f"g{group}" if group is not None else update.callback_query.from_user.id)
     return await runtime.accept(door.channel, user, str(update.update_id), fix_update(raw))
 
 

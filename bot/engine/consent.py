@@ -18,6 +18,7 @@ from bot.engine.context import Ctx
 from bot.engine.failures import ServiceFailure
 from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop
 from bot.engine.fmt import fa, mask_code, mask_for_log
+from bot.engine.followup import code_wait
 from bot.engine.messages import Channel, Choice
 
 log = logging.getLogger("tamin.consent")
@@ -44,7 +45,7 @@ def code_steps(write: Do) -> list[Step]:
     return [
         Do(send_name, send, when=needed),
         Ask(code_name, f"{write.proof_texts}.ask_code", parse=parse, fields=_fields, choices=_choices, when=needed, keep=False,
-            retries=10),  # wrong codes are limited by the code itself (voided after its tries)
+            retries=10, help="identity.help_code", answers={"code_when": code_wait("_proof_sent")}),  # wrong codes are limited by the code itself (voided after its tries)
     ]
 
 

@@ -9,12 +9,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.engine.catalog import t
+from bot.engine.catalog import has, t
 from bot.engine.context import Ctx, Deps, Unverified
 from bot.engine.flow import Answer, Ask, Confirm, Flow
+from bot.engine.fmt import mask_code
+from bot.engine.followup import (
+    answer_about_step,
+    explain_refusal,
+    follow_up_kind,
+    forget_refusal,
+    recent_refusal,
+)
 from bot.engine.linked import carry_over
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
-from bot.engine.runner import Outcome, advance, prompt
+from bot.engine.runner import RETRY_STEP, Outcome, advance, prompt
 from bot.engine.session import FlowState
 from bot.engine.store import StoreUnavailable
 from bot.engine.understand import INTENT_COMMANDS, command_of
@@ -119,6 +127,19 @@ class Engine:
             return False
         ctx.say("engine.stale_button")
         self._reprompt(ctx)
+        return True
+
+    async def edited(self, turn: Turn) -> bool:
+        """A messenger edit is the new answer while a question is open; otherwise a short reply."""
+        ctx = turn.ctx
+        if not ctx.inbound.edited:
+            return False
+        s = ctx.session
+        if s.flow and s.flow.awaiting and s.flow.awaiting != RETRY_STEP and s.flow.name in self.flows:
+            return False
+        ctx.say("engine.edit_too_late", choices=self._menu_button(ctx) if not s.flow else [])
+        if s.flow:
+            self._reprompt(ctx)
         return True
 
     async def typed_choice(self, turn: Turn) -> bool:
@@ -227,6 +248,11 @@ class Engine:
         if events is not None:
             await events.flow_ended(ctx.inbound, flow.name, "done", None)
         s.flow = None
+        if not ctx.out:  # «نه ممنون» to the last offer: never a silent turn
+            key = flow.closing if flow.closing and has(flow.closing) else "engine.closing"
+            ctx.say(key, choices=[] if s.suspended else self._menu(ctx))
+            if not s.suspended:
+                return
         if s.suspended and s.suspended.name in self.flows:
             title = ctx.text(self.flows[s.suspended.name].title)
             ctx.say("engine.resume_offer", title=title, choices=[
@@ -244,6 +270,9 @@ class Engine:
         flow = self.flows[ctx.session.flow.name]
         if parsed.confidence < self.deps.nlu.threshold:
             return False
+        step = flow.plan[ctx.session.flow.step] if ctx.session.flow.step < len(flow.plan) else None
+        if answer_about_step(ctx, step, parsed.intent):
+            return True
         if parsed.intent in INTENT_COMMANDS and parsed.confidence >= 0.7:
             raise _Command(INTENT_COMMANDS[parsed.intent])
         if parsed.intent in flow.faq:
@@ -264,6 +293,7 @@ class Engine:
             s.suspended = None  # started afresh: no offer to resume its unfinished copy afterwards
         s.flow = FlowState(name, slots=dict(prefill or {}))
         s.misunderstood = 0
+        forget_refusal(ctx)
         self._prefill(ctx, text)
         if self.deps.events is not None:
             await self.deps.events.flow_started(ctx.inbound, name)
@@ -312,8 +342,12 @@ class Engine:
             else:
                 ctx.say("engine.what_else", choices=self._menu(ctx))
             return
+        if self._someone_else(ctx, text):
+            return
         parsed = await self.deps.nlu.parse(text)
         intent = parsed.intent if parsed.confidence >= self.deps.nlu.threshold else "out_of_scope"
+        if self._follow_up(ctx, text, intent):
+            return
         if intent in self.flows:
             await self._start(ctx, intent, text)
             return
@@ -338,6 +372,43 @@ class Engine:
             ctx.say("engine.what_else", choices=self._menu(ctx))
             return
         await self._fallback(ctx, parsed)
+
+    def _someone_else(self, ctx: Ctx, text: str) -> bool:
+        """A national code that is not the verified one: never answer with the verified person's data.
+
+        On SMS the phone is the proof, so the other person is told this phone is not theirs and how to
+        reach their own; on the other doors the identity is dropped and the new code must be proven.
+        """
+        from bot.nlu.extract import national_code
+
+        ident = ctx.session.verified()
+        code = national_code(text) if ident else None
+        if not code or code == ident.national_code:
+            return False
+        log.info("a second national code on a verified %s conversation", ctx.channel.value)
+        ctx.session.identity = None
+        ctx.session.otp = None
+        if ctx.channel is not Channel.SMS:
+            return False
+        ctx.session.identity = ident  # the phone's owner stays verified on their own phone
+        ctx.say("identity.other_person_sms", code=mask_code(code), choices=self._menu_button(ctx))
+        return True
+
+    def _follow_up(self, ctx: Ctx, text: str, intent: str) -> bool:
+        """«چرا؟» / «ولی من …» after a refusal: explain it with the person's figures, or the next step."""
+        kind = follow_up_kind(text, intent)
+        if kind is None:
+            return False
+        refusal = recent_refusal(ctx)
+        if refusal is None:
+            if intent in self.flows:
+                return False
+            ctx.say("engine.why_about_what", choices=self._menu(ctx))
+            return True
+        if intent in self.flows and intent != refusal["f"] and len(text.split()) > 3:
+            return False  # «چرا گواهی ماده ۳۸ رد شد؟» names another service
+        explain_refusal(ctx, refusal, kind)
+        return True
 
     async def _fallback(self, ctx: Ctx, parsed) -> None:
         """Not understood: ask between the two likeliest services, then offer a human."""
@@ -498,7 +569,8 @@ def _normalize(text: str) -> str:
 
 
 HANDLERS: list[Handler] = [
-    Engine.stale_button, Engine.typed_choice, Engine.command, Engine.handoff, carry_over, Engine.service_button,
+    Engine.stale_button, Engine.edited, Engine.typed_choice, Engine.command, Engine.handoff, carry_over,
+    Engine.service_button,
     Engine.resume_button, Engine.in_flow, Engine.understand,
 ]
 COMMANDS: dict[str, Callable[[Engine, Ctx, str], Awaitable[None]]] = {

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 Condition = Callable[["Ctx"], bool]
 Fields = Callable[["Ctx"], dict[str, Any]]
 Choices = Callable[["Ctx"], list[Choice]]
+StepAnswer = str | Callable[["Ctx"], tuple[str, dict[str, Any]]]  # a catalog key, or one chosen with fields
+HELP_INTENTS = ("step_what", "help")  # the questions a step's ``help`` answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,9 @@ class Ask(Step):
     contact: bool = False  # offer the messenger's «share my number» button
     keep: bool = True  # skip the question when the slot is already filled
     free_text: bool = False  # any text is an answer: never read it as a digression
+    help: str = ""  # what this question is, where to find the answer, an example (catalog key)
+    answers: dict[str, StepAnswer] = field(default_factory=dict)  # NLU intent → its answer at this step
+    help_fields: Fields | None = None  # fields of ``help`` and ``answers`` (``fields`` when not given)
 
     def __init__(
         self,
@@ -108,10 +113,27 @@ class Ask(Step):
         contact: bool = False,
         keep: bool = True,
         free_text: bool = False,
+        help: str = "",
+        answers: dict[str, StepAnswer] | None = None,
+        help_fields: Fields | None = None,
     ) -> None:
         self.name, self.when, self.prompt, self.parse = name, when, prompt, parse
         self.choices, self.fields, self.retries = choices, fields, retries
         self.contact, self.keep, self.free_text = contact, keep, free_text
+        self.help, self.answers, self.help_fields = help, dict(answers or {}), help_fields
+
+    def answer_to(self, ctx: Ctx, intent: str) -> tuple[str, dict[str, Any]] | None:
+        """The catalog key and fields that answer a question about this step, or None."""
+        found: StepAnswer | None = self.answers.get(intent)
+        if found is None and self.help and intent in HELP_INTENTS:
+            found = self.help
+        if found is None:
+            return None
+        fields = (self.help_fields or self.fields or (lambda c: {}))(ctx)
+        if callable(found):
+            key, extra = found(ctx)
+            return key, {**fields, **extra}
+        return found, fields
 
 
 @dataclass(slots=True)
@@ -328,6 +350,7 @@ class Flow:
     faq: dict[str, str] = field(default_factory=dict)  # digression intent → catalog key
     opening: list[Step] = field(default_factory=list)  # run before the proof: may read only the request
     prefill: tuple[str, ...] = ()  # slots a service button (a notice's) may fill: ``svc:name|slot=value``
+    closing: str = ""  # said when the flow ends with nothing said («نه ممنون» to its last offer)
     _plan: list[Step] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import time
 
 from bot.engine import linked, otp
@@ -20,6 +21,7 @@ from bot.engine.context import Ctx
 from bot.engine.failures import ServiceFailure
 from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop, define_proof
 from bot.engine.fmt import mask_code, mask_for_log
+from bot.engine.followup import code_wait
 from bot.engine.messages import Channel
 from bot.engine.session import Identity
 
@@ -62,9 +64,34 @@ def parse_mobile(ctx: Ctx, answer: Answer) -> str:
         if number:
             return number
     number = mobile(answer.text)
-    if not number:
-        raise Invalid("identity.mobile_invalid")
-    return number
+    if number:
+        return number
+    _correction(ctx, answer)
+    raise Invalid("identity.mobile_invalid")
+
+
+_CORRECTION = re.compile(r"اشتباه|غلط|عوض|تغییر|اصلاح")
+
+
+def _correction(ctx: Ctx, answer: Answer) -> None:
+    """«اشتباه شد», «کد ملی را عوض کنم» or a new national code where the mobile is asked: back to that slot.
+
+    Going back is never a failed attempt: only a registry mismatch counts.
+    """
+    from bot.nlu.extract import national_code
+
+    if answer.choice == "fix:national_code" or (_CORRECTION.search(answer.text or "") and
+                                                not re.search(r"\d", answer.text or "")):
+        raise Goto("national_code", forget=("national_code", "mobile", "_mismatch"))
+    code = national_code(answer.text or "")
+    if code:
+        ctx.slots["national_code"] = code
+        raise Goto("mobile", "identity.nc_changed", forget=("mobile", "_mismatch"), code=mask_code(code))
+
+
+def _mobile_choices(ctx: Ctx) -> list:
+    """After a mismatch, the national code may be the mistake: a button to change it too."""
+    return [ctx.choice("fix:national_code", "identity.change_nc")] if ctx.slots.get("_mismatch") else []
 
 
 # Limits stop the attacker, never the owner. Failures count per requester (refused past the limit)
@@ -113,6 +140,7 @@ async def check_owner(ctx: Ctx) -> None:
         raise Stop("identity.too_many_mismatches")
     if ctx.channel is Channel.SMS:
         raise Goto("national_code", "identity.mismatch_sms", forget=("national_code", "mobile"))
+    ctx.slots["_mismatch"] = 1
     raise Goto("mobile", "identity.mismatch", forget=("mobile",))
 
 
@@ -194,15 +222,20 @@ def person_proof() -> list[Step]:
     return [
         Do("carry_identity", _noop, when=_carry_identity),
         Ask("national_code", "identity.ask_national_code", parse=parse_national_code, fields=_service_title,
-            when=unverified, retries=4),
-        Ask("mobile", "identity.ask_mobile", parse=parse_mobile, contact=True, retries=4,
-            when=lambda c: unverified(c) and c.channel is not Channel.SMS),
+            when=unverified, retries=4, help="identity.help_national_code", help_fields=_no_fields),
+        Ask("mobile", "identity.ask_mobile", parse=parse_mobile, contact=True, retries=4, choices=_mobile_choices,
+            when=lambda c: unverified(c) and c.channel is not Channel.SMS, help="identity.help_mobile"),
         Do("check_owner", check_owner, when=unverified),
         Do("send_code", send_code, when=_needs_code),
         Ask("otp", "identity.ask_code", parse=parse_code, fields=_code_fields, choices=_resend_choices,
-            when=_needs_code, keep=False, retries=10),
+            when=_needs_code, keep=False, retries=10, help="identity.help_code",
+            answers={"code_when": code_wait("code_sent")}),
         Do("remember", remember, when=unverified),
     ]
+
+
+def _no_fields(ctx: Ctx) -> dict:
+    return {}
 
 
 async def _noop(ctx: Ctx) -> None:

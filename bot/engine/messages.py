@@ -39,6 +39,7 @@ class Inbound:
     choice: str | None = None
     contact: Contact | None = None
     message_id: str | None = None
+    edited: bool = False  # a messenger edit of an earlier message: an answer only while a question is open
 
     @property
     def key(self) -> str:

@@ -120,8 +120,7 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
                     prompt(ctx, step, again=True)
                     return Outcome.WAITING
                 except Stop as stop:
-                    if stop.key:
-                        ctx.say(stop.key, choices=stop.choices, **stop.fields)
+                    _stopped(flow, ctx, stop)
                     return Outcome.DONE
                 except Goto as jump:
                     _jump(flow, ctx, jump)
@@ -159,8 +158,7 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
             try:
                 await step.action(ctx)
             except Stop as stop:
-                if stop.key:
-                    ctx.say(stop.key, choices=stop.choices, **stop.fields)
+                _stopped(flow, ctx, stop)
                 return Outcome.DONE
             except Goto as jump:
                 _jump(flow, ctx, jump)
@@ -184,6 +182,17 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
             ctx.say(step.key, choices=step.choices(ctx) if step.choices else None, **fields)
         st.step += 1
     return Outcome.DONE
+
+
+def _stopped(flow: Flow, ctx: Ctx, stop: Stop) -> None:
+    """Say the flow's last word; a refusal stays in the conversation for «چرا؟»."""
+    if not stop.key:
+        return
+    ctx.say(stop.key, choices=stop.choices, **stop.fields)
+    from bot.engine.followup import is_refusal, remember_refusal
+
+    if is_refusal(stop.key):
+        remember_refusal(ctx, flow.name, stop.key, stop.fields)
 
 
 def _jump(flow: Flow, ctx: Ctx, jump: Goto) -> None:

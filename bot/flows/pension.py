@@ -43,6 +43,7 @@ async def issue_certificate(ctx: Ctx) -> None:
 FLOW = Flow(
     name="pension_status",
     title="menu.pension_status",
+    closing="pension.closing",
     faq={"faq_documents": "pension.faq_documents", "faq_cost": "pension.faq_cost", "faq_why": "pension.faq_why"},
     steps=[
         Do("load", load_pension),
