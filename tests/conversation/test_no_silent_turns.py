@@ -14,6 +14,8 @@ def test_declining_the_certificate_in_the_web_chat(chat):
     assert "گواهی" in answer, answer
     answer = chat.say("نه ممنون")
     assert "گواهی صادر نشد" in answer, answer
+    if "خیر" in chat.choices():  # a request this person left open elsewhere (another test, another door) is offered
+        chat.press("خیر")
     assert any("مستمری" in c for c in chat.choices()) and len(chat.choices()) > 5, chat.choices()
 
 
