@@ -16,7 +16,7 @@ from bot.channels.limiter import Limiter
 from bot.channels.render_sms import render
 from bot.channels.runtime import runtime_of
 from bot.engine.catalog import t
-from bot.engine.fmt import fa, mask_for_log
+from bot.engine.fmt import mask_for_log
 from bot.engine.messages import Channel, Inbound
 from integrations.kavenegar.client import KavenegarClient
 from integrations.kavenegar.errors import InvalidRequest
@@ -65,7 +65,7 @@ class KavenegarGateway:
         if self.otp_template:
             await self.client.lookup(mobile, self.otp_template, token=code)
         else:  # no template configured: a plain text (slower on Iranian operators' spam filters)
-            await self.send_text(mobile, t("identity.otp_sms", code=fa(code)))
+            await self.send_text(mobile, t("identity.otp_sms", code=code))
         log.info("one-time code sent to %s", mask_for_log(mobile))
 
     async def send_text(self, mobile: str, text: str, localid: str | None = None) -> None:
