@@ -7,7 +7,6 @@ from collections import deque
 from datetime import UTC, datetime
 
 from bot.engine.catalog import t
-from bot.engine.fmt import fa
 
 log = logging.getLogger("tamin.outbox")
 
@@ -19,7 +18,7 @@ class DevOutbox:
         self.messages: deque[dict] = deque(maxlen=size)
 
     async def send_otp(self, mobile: str, code: str) -> None:
-        text = t("identity.otp_sms", code=fa(code))
+        text = t("identity.otp_sms", code=code)
         self._keep(mobile, text)
         # the dev outbox exists only without a gateway: showing the code here is the point
         log.warning("DEV OUTBOX one-time code for %s: %s", mobile[:4] + "***" + mobile[-3:], code)

@@ -17,7 +17,6 @@ from bot.channels.limiter import Limiter
 from bot.channels.render_sms import render
 from bot.channels.runtime import runtime_of
 from bot.engine.catalog import t
-from bot.engine.fmt import fa
 from bot.engine.messages import Channel, Inbound
 from integrations.kavenegar.client import KavenegarClient
 from integrations.kavenegar.errors import InvalidRequest
@@ -53,7 +52,7 @@ class KavenegarGateway:
         if self.otp_template:
             await self.client.lookup(mobile, self.otp_template, token=code)
         else:  # no template configured: a plain text (slower on Iranian operators' spam filters)
-            await self.send_text(mobile, t("identity.otp_sms", code=fa(code)))
+            await self.send_text(mobile, t("identity.otp_sms", code=code))  # Latin digits: phones offer it to the field
         log.info("one-time code sent to %s", mask_value(mobile))
 
     async def send_text(self, mobile: str, text: str, localid: str | None = None) -> None:

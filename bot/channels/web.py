@@ -139,6 +139,7 @@ async def page(request: Request) -> Response:
         "title": t("web.title"), "placeholder": t("web.placeholder"), "send": t("web.send"),
         "hello": t("web.hello"), "outbox": getattr(request.app.state, "dev_outbox", False),
         "outbox_link": t("web.outbox_link"), "error": t("web.network_error"), "nonce": nonce,
+        "typing": t("web.typing"),
     })
     response.headers["Content-Security-Policy"] = page_csp(nonce)
     session_id, new = session_of(request)

@@ -17,7 +17,7 @@ from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Review, Stop
 from bot.engine.fmt import fa, jdate, mask_code, number
 from bot.engine.messages import Choice
 from bot.flows.common import person_name, yes_no_buttons
-from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound
+from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound, TaminError
 
 FAQ = {"faq_documents": "dependents.faq_documents", "faq_cost": "dependents.faq_cost",
        "faq_why": "dependents.faq_why"}
@@ -171,8 +171,21 @@ def _ask_nc_fields(ctx: Ctx) -> dict:
     return {"relation": _relation_title(ctx, ctx.slots.get("relation"))}
 
 
+async def look_up_name(ctx: Ctx) -> None:
+    """The registry's name of the person to be added, so the confirmation names them (blank if unknown)."""
+    ctx.slots["_dep_name"] = ""
+    try:
+        found = await ctx.api.dependent_candidate(ctx.national_code, ctx.slots["dep_nc"])
+    except TaminError:  # unknown or unreachable: the addition itself will say what is wrong
+        return
+    ctx.slots["_dep_name"] = f"{found.first_name} {found.last_name}".strip()
+
+
 def summary_fields(ctx: Ctx) -> dict:
-    return {"relation": _relation_title(ctx, ctx.slots.get("relation")), "code": fa(ctx.slots.get("dep_nc", ""))}
+    name = ctx.slots.get("_dep_name") or ""
+    return {"relation": _relation_title(ctx, ctx.slots.get("relation")), "code": fa(ctx.slots.get("dep_nc", "")),
+            "who": ctx.text("dependents.summary_who", name=name) + "\n" if name else "",
+            "whom": f" «{name}»" if name else ""}
 
 
 def fix_word(text: str) -> str | None:
@@ -238,6 +251,7 @@ FLOW = Flow(
         Do("done", end_without_adding, when=lambda c: not c.slots.get("want_add")),
         Ask("relation", "dependents.ask_relation", parse=parse_relation, choices=relation_choices),
         Ask("dep_nc", "dependents.ask_national_code", parse=parse_dep_nc, fields=_ask_nc_fields, retries=4),
+        Do("dep_name", look_up_name),
         Review("confirm", "dependents.summary", fields=summary_fields, ask="dependents.ask_fix",
                items={"relation": "dependents.fix_relation", "dep_nc": "dependents.fix_code"},
                cancel="dependents.fix_cancel", pick_one="dependents.fix_pick_one", recognize=fix_word),

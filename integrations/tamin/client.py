@@ -38,6 +38,7 @@ from integrations.tamin.models import (
     Payment,
     Pension,
     Person,
+    RegistryName,
     SickPayClaim,
     SickPayEligibility,
     VoluntaryContract,
@@ -300,6 +301,10 @@ class TaminClient:
     async def dependents(self, national_code: str) -> list[Dependent]:
         """The family members covered through this person."""
         return await self._get_list(Dependent, f"/v1/persons/{national_code}/dependents")
+
+    async def dependent_candidate(self, national_code: str, dependent_nc: str) -> RegistryName:
+        """The registry's name of the person about to be added (NotFound unknown_person)."""
+        return await self._get(RegistryName, f"/v1/persons/{national_code}/dependents/candidates/{dependent_nc}")
 
     async def add_dependent(self, national_code: str, dependent_nc: str, relation: str,
                             idempotency_key: str) -> Dependent:

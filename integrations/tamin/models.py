@@ -221,6 +221,14 @@ class VoluntaryContract(Model):
     payment_url: str
 
 
+class RegistryName(Model):
+    """The civil registry's name of a family member about to be added (service 6)."""
+
+    national_code: str
+    first_name: str
+    last_name: str = ""
+
+
 class Dependent(Model):
     """A family member covered through the main insured (service 6)."""
 

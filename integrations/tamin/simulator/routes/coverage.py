@@ -12,6 +12,7 @@ from integrations.tamin.models import (
     FractionalContract,
     FractionalMonth,
     FractionalMonths,
+    RegistryName,
     VoluntaryContract,
     VoluntaryEligibility,
     VoluntaryQuote,
@@ -114,6 +115,17 @@ async def dependents(national_code: NationalCode, request: Request) -> list[Depe
     """The family members covered through this person."""
     facts = world_of(request).record(national_code)
     return [Dependent(**d) for d in facts.get("dependents", [])]
+
+
+@router.get("/v1/persons/{national_code}/dependents/candidates/{code}")
+async def dependent_candidate(national_code: NationalCode, code: NationalCode, request: Request) -> RegistryName:
+    """The civil registry's name of a person about to be added, for the confirmation."""
+    world = world_of(request)
+    world.record(national_code)
+    other = world.known(code)
+    if other is None or other.get("not_in_records") or not other.get("first_name"):
+        raise not_found("unknown_person", "the registry does not know this national code")
+    return RegistryName(national_code=code, first_name=other["first_name"], last_name=other.get("last_name", ""))
 
 
 @router.post("/v1/persons/{national_code}/dependents")
