@@ -13,11 +13,12 @@ import hashlib
 import logging
 import time
 
+from basics.masking import mask_value
 from bot.engine import otp
 from bot.engine.context import Ctx
 from bot.engine.failures import ServiceFailure
 from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop
-from bot.engine.fmt import fa, mask_code, mask_for_log
+from bot.engine.fmt import fa, mask_code
 from bot.engine.followup import code_wait
 from bot.engine.messages import Channel, Choice
 
@@ -61,7 +62,7 @@ async def _send(ctx: Ctx, action: str, texts: str) -> None:
     try:
         await ctx.deps.sms.send_otp(number, code)
     except Exception as exc:
-        log.warning("write code not sent to %s: %s", mask_for_log(number), type(exc).__name__)
+        log.warning("write code not sent to %s: %s", mask_value(number), type(exc).__name__)
         ctx.session.otp = None
         raise ServiceFailure("down", "sms_failed") from exc
     ctx.slots["_proof_sent"] = int(time.time())

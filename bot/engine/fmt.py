@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-_FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+from basics.digits import to_persian
+
 _JALALI = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 def fa(value: object) -> str:
     """Any value with its ASCII digits turned Persian."""
-    return str(value).translate(_FA)
+    return to_persian(str(value))
 
 
 def code(value: str) -> str:
@@ -56,13 +57,6 @@ def mask_iban(iban: str | None) -> str:
     if "…" in value or "*" in value:  # masked already (the back-end's ``sheba_masked``)
         return fa(value)
     return "*" * len(value)
-
-
-def mask_for_log(code: str | None) -> str:
-    """The same masking with ASCII digits, for logs."""
-    if not code:
-        return "-"
-    return code[:2] + "*" * max(len(code) - 4, 1) + code[-2:] if len(code) > 4 else "***"
 
 
 _MONEY_KEYS = ("amount", "wage", "min", "max", "premium", "total")

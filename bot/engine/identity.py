@@ -14,13 +14,14 @@ import logging
 import re
 import time
 
+from basics.masking import mask_value
 from bot.engine import linked, otp
 from bot.engine.catalog import has
 from bot.engine.consent import read_code
 from bot.engine.context import Ctx
 from bot.engine.failures import ServiceFailure
 from bot.engine.flow import Answer, Ask, Do, Goto, Invalid, Step, Stop, define_proof
-from bot.engine.fmt import mask_code, mask_for_log
+from bot.engine.fmt import mask_code
 from bot.engine.followup import code_wait
 from bot.engine.messages import Channel
 from bot.engine.session import Identity
@@ -132,7 +133,7 @@ async def check_owner(ctx: Ctx) -> None:
         await _pace(ctx, f"pace:nc:{code_key}", ATTACK_SPACING, "identity.under_attack")
     if await ctx.api.identity_match(nc, number):
         return
-    log.info("identity mismatch user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
+    log.info("identity mismatch user=%s nc=%s", ctx.inbound.key, mask_value(nc))
     by_user = await store.hit(f"mismatch:u:{me}", 3600)
     await store.hit(f"mismatch:p:{pair}", 3600)
     await store.hit(f"mismatch:nc:{code_key}", 3600)  # only slows the national code down, never refuses it
@@ -159,7 +160,7 @@ async def send_code(ctx: Ctx) -> None:
     try:
         await ctx.deps.sms.send_otp(number, code)
     except Exception as exc:  # the gateway refused or timed out: say so, keep everything, offer a retry
-        log.warning("one-time code not sent to %s: %s", mask_for_log(number), type(exc).__name__)
+        log.warning("one-time code not sent to %s: %s", mask_value(number), type(exc).__name__)
         ctx.session.otp = None
         raise ServiceFailure("down", "sms_failed") from exc
     ctx.slots["code_sent"] = int(time.time())
@@ -190,7 +191,7 @@ async def remember(ctx: Ctx) -> None:
                                     ctx.slots["name"])
     if ctx.deps.events is not None:
         await ctx.deps.events.identified(ctx.inbound, nc, number)
-    log.info("verified user=%s nc=%s", ctx.inbound.key, mask_for_log(nc))
+    log.info("verified user=%s nc=%s", ctx.inbound.key, mask_value(nc))
     await linked.proven(ctx)  # one identity across doors: link this door, take a request left open on another
 
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from basics.digits import to_persian
 from tests.channels.support import SECRET, MessengerUser, SmsUser, plain
 
 PERSONAS = {
@@ -31,7 +32,7 @@ def test_pension_status_by_buttons(durable_bot, bot_api, kavenegar, kind):
     data, _ = _choice(greeting, "svc:pension_status")
     asked = user.press(data)
     assert "کد ملی" in asked[-1]["text"]
-    asked = user.say(nc.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    asked = user.say(to_persian(nc))
     assert asked[-1]["contact"], asked  # the one-time «share my number» keyboard
     keyboard = asked[-1]["markup"]
     assert keyboard.get("one_time_keyboard") and len(keyboard["keyboard"]) == 1

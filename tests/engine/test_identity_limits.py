@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from basics.digits import to_ascii
 from bot.app import build_engine
 from bot.engine.messages import Channel, Inbound
 from bot.logs import JsonFormatter
@@ -36,7 +37,7 @@ async def test_three_wrong_codes_void_the_code(engine):
     assert "باطل" in locked
     # the right code no longer opens anything: the conversation left the identity step
     code = engine.deps.sms.for_mobile("09120000101")[-1]["text"]
-    digits = "".join(ch for ch in code.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")) if ch.isdigit())
+    digits = "".join(ch for ch in to_ascii(code) if ch.isdigit())
     assert "۱۸۵٬۴۳۲٬۰۰۰" not in await say(engine, "g1", digits)
 
 
@@ -86,5 +87,5 @@ async def test_codes_that_were_used_do_not_count_against_the_owner(engine):
         await say(engine, user, "0016383230")
         await say(engine, user, "09120000101")
         text = engine.deps.sms.for_mobile("09120000101")[-1]["text"]
-        code = "".join(ch for ch in text.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")) if ch.isdigit())
+        code = "".join(ch for ch in to_ascii(text) if ch.isdigit())
         assert "۱۸۵٬۴۳۲٬۰۰۰" in await say(engine, user, code)

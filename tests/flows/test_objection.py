@@ -7,6 +7,7 @@ import re
 import httpx
 import pytest
 
+from basics.digits import to_ascii
 from tests.support.chat import plain
 
 EMPLOYER = ("0158165667", "09120000113")  # employer-with-debt: workshop 1012345678, D1 D2 D3
@@ -34,7 +35,7 @@ def test_file_objection_then_see_the_hearing(chat, fresh):
     assert "کدام قلم" in answer, answer
     assert [c.split(":")[0] for c in chat.choices()] == ["اعتراض به D1", "اعتراض به D2", "اعتراض به D3"]
     answer = chat.press("opt:D3")
-    assert "علت" in answer and "D3" in answer and "12٬000٬000" in answer.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")), answer
+    assert "علت" in answer and "D3" in answer and "12٬000٬000" in to_ascii(answer), answer
     answer = chat.press("مبلغ بدهی نادرست")
     assert "توضیح" in answer and "توضیح دیگری ندارم" in chat.choices(), answer
     answer = chat.say("لیست این ماه به موقع ارسال شده و جریمه تعلق نمی‌گیرد")

@@ -8,6 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from basics.digits import to_ascii
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 
 
@@ -26,7 +28,7 @@ def browser():
 def _code(base: str, mobile: str) -> str:
     box = httpx.get(f"{base}/dev/outbox").json()["messages"]
     text = [m["text"] for m in box if m["to"] == mobile][-1]
-    return re.search(r"\d{6}", text.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))).group(0)
+    return re.search(r"\d{6}", to_ascii(text)).group(0)
 
 
 def test_pension_status_in_the_browser(browser, bot_url):
