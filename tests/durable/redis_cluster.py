@@ -96,7 +96,7 @@ class RedisClusterProcs:
         new = self.replica_of(old)
         _cli(new, "cluster", "failover")
         self._wait(lambda: "role:master" in _cli(new, "info", "replication") and self.master_of(key) == new,
-                   "the replica to take over", limit=20)
+                   "the replica to take over", limit=60)
         return old, new
 
     def stop(self) -> None:

@@ -46,7 +46,7 @@ async def test_ingress_on_a_cluster_survives_a_master_failover(cluster):
                 await asyncio.to_thread(cluster.failover, "t:cl:{q}")
             for u in range(users):
                 await _retrying(ingress.accept, Item(f"u{u}-{n}", f"user{u}", "x", {"n": n}))
-        await until(lambda: len({i for _, i in handler.done}) == users * per_user, limit=60)
+        await until(lambda: len({i for _, i in handler.done}) == users * per_user, limit=120)
     ids = [i for _, i in handler.done]
     assert len(set(ids)) == users * per_user  # 0 lost
     assert len(ids) - len(set(ids)) <= 3  # at most a send or so again around the failover
@@ -81,7 +81,7 @@ async def test_notice_streams_on_a_cluster_survive_a_master_failover(cluster):
                         priority="urgent" if i % 3 == 0 else "bulk", id=i + 1)
         await _retrying(queue.put, [notice])
     stop.set()
-    await asyncio.wait_for(reader, 60)
+    await asyncio.wait_for(reader, 120)
     assert seen == {f"E-{i}" for i in range(total)}
     await queue.release_due(0.0)  # the Lua script of the delayed set runs on the cluster too
     await client.aclose()
