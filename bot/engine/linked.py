@@ -70,8 +70,8 @@ async def _write(ctx: Ctx, ident: Identity) -> None:
 
 async def _take(ctx: Ctx, door: str) -> FlowState | None:
     """Move the open (or suspended) request of ``door``'s session into this one's ``suspended``."""
-    if not door or door == ctx.inbound.key:
-        return None
+    if not door or door == ctx.inbound.key or door.split(":", 1)[0] == ctx.channel.value:
+        return None  # the same door (another tab, another web conversation) keeps its own request
     store = ctx.deps.store
     try:
         async with store.lock(door, timeout=3.0):

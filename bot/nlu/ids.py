@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from basics.mobile import normalize_mobile
+
 Span = tuple[int, int, str]  # start, end (in the normalized text), normalized value
 
 _CHUNK = re.compile(r"\d+")
@@ -77,14 +79,9 @@ def find_mobiles(norm: str) -> list[Span]:
     found = []
     for s, e, d in digit_runs(norm, 14):
         plus = s > 0 and norm[s - 1] == "+"
-        if d.startswith("0098"):
-            d = d[4:]
-        elif d.startswith("98") and len(d) == 12:
-            d = d[2:]
-        elif d.startswith("0") and len(d) == 11:
-            d = d[1:]
-        if len(d) == 10 and d.startswith("9") and _isolated(norm, s, e):
-            found.append((s - 1 if plus else s, e, "0" + d))
+        number = normalize_mobile(d)
+        if number and _isolated(norm, s, e):
+            found.append((s - 1 if plus else s, e, number))
     return _non_overlapping(found)
 
 

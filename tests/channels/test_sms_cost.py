@@ -14,11 +14,13 @@ def _forget(mobile: str) -> None:
     """A new person: drop the session (and its verified identity) kept for ``mobile``."""
     import redis
 
+    from bot.engine.linked import link_key
     from tests.channels.conftest import REDIS_DB7
 
     db = redis.Redis.from_url(REDIS_DB7)
-    for key in db.scan_iter(f"tamin:*{mobile}*"):
-        db.delete(key)
+    for pattern in (f"tamin:*{mobile}*", f"*{link_key(mobile)}*"):  # its session, and its proof from other doors
+        for key in db.scan_iter(pattern):
+            db.delete(key)
     db.close()
 
 
