@@ -75,3 +75,16 @@ def chat(bot_url):
     c = Chat(bot_url)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium for a test module (Playwright; never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import launch
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

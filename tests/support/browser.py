@@ -17,3 +17,16 @@ def launch(playwright):
     if not Path(path).exists():
         pytest.fail(f"{path} is missing: apt-get install -y chromium")
     return playwright.chromium.launch(executable_path=path, args=ARGS)
+
+
+def outbox_code(base: str, mobile: str) -> str:
+    """The last one-time code the embedded default's SMS outbox holds for ``mobile``."""
+    import re
+
+    import httpx
+
+    from basics.digits import to_ascii
+
+    box = httpx.get(f"{base}/dev/outbox").json()["messages"]
+    text = [m["text"] for m in box if m["to"] == mobile][-1]
+    return re.search(r"\d{6}", to_ascii(text)).group(0)

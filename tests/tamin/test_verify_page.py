@@ -45,18 +45,6 @@ def certificate(embedded_bot: str) -> dict:
         chat.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.support.browser import launch
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
 def test_the_link_is_on_the_bots_own_address(embedded_bot: str, certificate: dict) -> None:
     assert certificate["verify"] == f"{embedded_bot}/verify/{certificate['code']}"
     assert "/sim/" not in certificate["verify"]

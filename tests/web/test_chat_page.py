@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import httpx
-import pytest
-
-from basics.digits import to_ascii
+from tests.support.browser import outbox_code
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.support.browser import launch
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-def _code(base: str, mobile: str) -> str:
-    box = httpx.get(f"{base}/dev/outbox").json()["messages"]
-    text = [m["text"] for m in box if m["to"] == mobile][-1]
-    return re.search(r"\d{6}", to_ascii(text)).group(0)
+_code = outbox_code
 
 
 def test_pension_status_in_the_browser(browser, bot_url):
