@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
@@ -34,21 +33,6 @@ def edge(simulator_url):
     with ServerThread(create_app(_settings(simulator_url, public_base_url=f"http://127.0.0.1:{port}")), port) as s:
         yield s
 
-
-@pytest.fixture
-def log_lines():
-    from bot.logs import JsonFormatter
-
-    out = io.StringIO()
-    handler = logging.StreamHandler(out)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield out
-    root.removeHandler(handler)
-    root.setLevel(old)
 
 
 def _raw_upload(port: int, path: str, size: int, chunked: bool) -> tuple[int, int, bytes]:

@@ -6,9 +6,7 @@ cookies as a browser does.
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import sqlite3
 import time
 
@@ -34,22 +32,6 @@ def web_bot(simulator_url, tmp_path_factory):
     with ServerThread(create_app(settings), port) as server:
         yield server.url, str(db)
 
-
-@pytest.fixture
-def log_lines():
-    """Every log line the server writes while the test runs, formatted as production formats it."""
-    from bot.logs import JsonFormatter
-
-    out = io.StringIO()
-    handler = logging.StreamHandler(out)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield out
-    root.removeHandler(handler)
-    root.setLevel(old)
 
 
 def test_the_first_answer_sets_an_httponly_samesite_cookie(web_bot):
