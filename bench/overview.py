@@ -31,6 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from basics.digits import to_ascii  # noqa: E402
 from tests.support.servers import free_port  # noqa: E402
 
 PERSONAS = [  # worker with a claim, two employers (one with a contract), a former insured, a pensioner
@@ -38,7 +39,6 @@ PERSONAS = [  # worker with a claim, two employers (one with a contract), a form
     ("0093337426", "09120000107"), ("0016383230", "09120000101"),
 ]
 HANGING = "/v1/persons/0053081617/military"
-ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 
 
 def wait_up(url: str, seconds: float = 90) -> None:
@@ -60,7 +60,7 @@ def verify(base: str, nc: str, mobile: str) -> httpx.Client:
     for text in ("وضعیت من", nc, mobile):
         c.post("/api/chat", json={"user": user, "text": text}).raise_for_status()
     box = c.get("/dev/outbox").json()["messages"]
-    code = next(re.search(r"\d{4,8}", m["text"].translate(ASCII)).group(0) for m in reversed(box) if m["to"] == mobile)
+    code = next(re.search(r"\d{4,8}", to_ascii(m["text"])).group(0) for m in reversed(box) if m["to"] == mobile)
     answer = c.post("/api/chat", json={"user": user, "text": code}).json()["messages"]
     assert "خلاصه پرونده" in answer[0]["text"], answer
     c.headers["X-Bench-User"] = user

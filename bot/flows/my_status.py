@@ -260,24 +260,22 @@ def _contract(a: _Answer, c: ContractView) -> None:
 
 def _employer(a: _Answer, o: Overview) -> None:
     """Each workshop the person acts for and each Article 38 contract they are party to; nothing else."""
-    if o.workshops.failed:
-        a.section("my_status.section.workshops")
-        a.fail("workshops")
-    elif o.workshops.value:
-        a.section("my_status.section.workshops")
-        for w in o.workshops.value:
-            _workshop(a, w)
-        if o.workshops.more:
-            a.line("my_status.workshop.more", count=number(o.workshops.more))
-    if o.contracts.failed:
-        a.section("my_status.section.contracts")
-        a.fail("contracts")
-    elif o.contracts.value:
-        a.section("my_status.section.contracts")
-        for c in o.contracts.value:
-            _contract(a, c)
-        if o.contracts.more:
-            a.line("my_status.contract.more", count=number(o.contracts.more))
+    _listing(a, o.workshops, "workshops", "my_status.workshop.more", _workshop)
+    _listing(a, o.contracts, "contracts", "my_status.contract.more", _contract)
+
+
+def _listing(a: _Answer, part: Part, name: str, more_key: str, show) -> None:
+    """A section of records (workshops, contracts): each shown, the rest counted, or the part's failure."""
+    if not part.failed and not part.value:
+        return
+    a.section(f"my_status.section.{name}")
+    if part.failed:
+        a.fail(name)
+        return
+    for record in part.value:
+        show(a, record)
+    if part.more:
+        a.line(more_key, count=number(part.more))
 
 
 def _empty(o: Overview) -> bool:
