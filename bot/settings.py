@@ -29,6 +29,8 @@ class ChannelSettings(BaseSettings):
     ingress_send_give_up_seconds: float = 900.0  # then it goes to the dead letters (re-drivable)
     ingress_dedup_seconds: int = 24 * 3600
     ingress_prefix: str = "tamin:ing"
+    ingress_shards: int = 16  # hash tags the ingress keys are spread over (Redis Cluster: over the masters)
+    ingress_congested_seconds: float = 1.0  # past this wait, people writing now are served before the backlog
     rate_global_per_second: float = 30.0  # messages per bot
     rate_chat_per_second: float = 1.0
     rate_chat_burst: int = 3  # one turn's few messages go out at once

@@ -1,19 +1,11 @@
 """Durable ingress: accepted updates wait in per-user inboxes and workers handle them in order.
 
-Redis layout (one hash tag, so it also runs on a Redis Cluster slot):
-  in:<user>  list   the user's updates, oldest first; the head stays until it is done
-  sched      set    users that are in ``ready``, leased or parked (each user at most once)
-  ready      list   users with work and no worker
-  leases     zset   leased users scored by lease expiry (ms); ``owners`` hash user -> worker token
-  later      zset   parked users (a send must wait: rate limit, 429, Bot API down) by due time (ms)
-  wake       list   tokens that wake idle workers (BLPOP)
-  seen:<id>  string an update id already accepted (duplicates are dropped)
-  p:<id>     hash   progress of the head item: attempts, rendered ops, ops sent, send failures
-  dead       list   updates that failed every attempt (``tamin-bot ingress dead-letters --redrive``)
-A worker claims a user, works on their head item, and hands them back: to the end of ``ready``
+A worker claims a person, works on their head item, and hands them back: to the end of ``ready``
 when more items wait (people take turns), to ``later`` when a send must wait, or unscheduled.
-Each claim first moves due parked users and expired leases (a crashed worker's) to the front of
-``ready``: nothing is lost, at worst one message is sent twice (when the Bot API cannot be asked).
+Expired leases (a crashed worker's people) and due parked people are served before anyone else;
+people writing after a backlog built up are not queued behind all of it (the Redis layout and the
+order of claims are in ``bot/channels/ingress_lua.py``). Nothing is lost; at worst one message is
+sent twice (when the Bot API cannot be asked).
 """
 
 from __future__ import annotations
@@ -31,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from basics.masking import mask_value
+from bot.channels import ingress_lua as lua
 from bot.channels.deferral import Deferred, deferring
 
 log = logging.getLogger("tamin.ingress")
@@ -78,6 +71,7 @@ class _Lease:
     user: str
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     lost: bool = False
+    shard: str = ""  # the Redis ingress's key prefix of the person's shard
 
 
 class Ingress(ABC):
@@ -139,8 +133,16 @@ class Ingress(ABC):
     async def aclose(self) -> None:  # noqa: B027 - nothing to release by default
         """Release connections."""
 
+    async def adopt_legacy(self) -> int:
+        """Take over what an older layout of the queue still holds (nothing to do by default)."""
+        return 0
+
     async def run(self, handler: Handler, stop: asyncio.Event) -> None:
         """One worker: claim a person, handle their first item, give them back, repeat until ``stop``."""
+        try:
+            await self.adopt_legacy()
+        except Exception:
+            log.exception("ingress: moving the old layout's updates failed (the next worker start tries again)")
         while not stop.is_set():
             try:
                 lease = await self._claim(wait=1.0)
@@ -333,141 +335,6 @@ class MemoryIngress(Ingress):
         return len(moved)
 
 
-_ACCEPT = """
-local p = ARGV[1]
-if ARGV[3] ~= '' then
-  if not redis.call('SET', p .. ':seen:' .. ARGV[3], '1', 'NX', 'EX', ARGV[4]) then return 0 end
-end
-redis.call('RPUSH', p .. ':in:' .. ARGV[2], ARGV[5])
-if redis.call('SADD', p .. ':sched', ARGV[2]) == 1 then
-  redis.call('RPUSH', p .. ':ready', ARGV[2])
-  redis.call('LPUSH', p .. ':wake', '1')
-  redis.call('LTRIM', p .. ':wake', 0, 63)
-end
-return 1
-"""
-
-_NOW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
-
-# Every claim first puts due parked people and expired leases at the FRONT of ``ready`` (they
-# waited already), so a dead worker's people are served again at once even behind a long queue.
-_CLAIM = _NOW + """
-local p = ARGV[1]
-local due = redis.call('ZRANGEBYSCORE', p .. ':later', '-inf', now, 'LIMIT', 0, 100)
-for i = #due, 1, -1 do
-  redis.call('ZREM', p .. ':later', due[i])
-  redis.call('LPUSH', p .. ':ready', due[i])
-end
-local gone = redis.call('ZRANGEBYSCORE', p .. ':leases', '-inf', now, 'LIMIT', 0, 100)
-for i = #gone, 1, -1 do
-  redis.call('ZREM', p .. ':leases', gone[i])
-  redis.call('HDEL', p .. ':owners', gone[i])
-  redis.call('LPUSH', p .. ':ready', gone[i])
-end
-local user = redis.call('LPOP', p .. ':ready')
-if not user then
-  local wait = -1
-  for _, key in ipairs({p .. ':later', p .. ':leases'}) do
-    local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    if first[2] then
-      local w = math.max(tonumber(first[2]) - now, 0)
-      if wait < 0 or w < wait then wait = w end
-    end
-  end
-  return {0, tostring(wait)}
-end
-redis.call('ZADD', p .. ':leases', now + tonumber(ARGV[3]), user)
-redis.call('HSET', p .. ':owners', user, ARGV[2])
-return {1, user}
-"""
-
-_HEAD = """
-local p, user = ARGV[1], ARGV[2]
-if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return {-1} end
-local entry = redis.call('LINDEX', p .. ':in:' .. user, 0)
-if entry then
-  local id = cjson.decode(entry)['id']
-  local v = redis.call('HMGET', p .. ':p:' .. id, 'attempts', 'ops', 'sent', 'fails', 'since')
-  return {1, entry, v[1] or '0', v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0'}
-end
-redis.call('ZREM', p .. ':leases', user)
-redis.call('HDEL', p .. ':owners', user)
-redis.call('SREM', p .. ':sched', user)
-return {0}
-"""
-
-_ACK = """
-local p, user = ARGV[1], ARGV[2]
-if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
-local box = p .. ':in:' .. user
-local entry = redis.call('LINDEX', box, 0)
-if not entry or cjson.decode(entry)['id'] ~= ARGV[4] then return 0 end
-redis.call('LPOP', box)
-redis.call('DEL', p .. ':p:' .. ARGV[4])
-if ARGV[5] ~= '' then
-  redis.call('RPUSH', p .. ':dead', ARGV[5])
-  redis.call('LTRIM', p .. ':dead', -10000, -1)
-end
-return 1
-"""
-
-_RENEW = _NOW + """
-local p, user = ARGV[1], ARGV[2]
-if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
-redis.call('ZADD', p .. ':leases', 'XX', now + tonumber(ARGV[4]), user)
-return 1
-"""
-
-# After one item: more waiting -> the END of ready (round-robin between people); none -> unscheduled.
-_RELEASE = """
-local p, user = ARGV[1], ARGV[2]
-if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
-redis.call('ZREM', p .. ':leases', user)
-redis.call('HDEL', p .. ':owners', user)
-if redis.call('LLEN', p .. ':in:' .. user) > 0 then
-  redis.call('RPUSH', p .. ':ready', user)
-  redis.call('LPUSH', p .. ':wake', '1')
-  redis.call('LTRIM', p .. ':wake', 0, 63)
-else
-  redis.call('SREM', p .. ':sched', user)
-end
-return 1
-"""
-
-_PARK = _NOW + """
-local p, user = ARGV[1], ARGV[2]
-if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
-redis.call('ZREM', p .. ':leases', user)
-redis.call('HDEL', p .. ':owners', user)
-redis.call('ZADD', p .. ':later', now + tonumber(ARGV[4]), user)
-return 1
-"""
-
-# Dead letters back into their person's inbox (at its end), oldest first.
-_REDRIVE = """
-local p, n = ARGV[1], 0
-for i = 1, tonumber(ARGV[2]) do
-  local rec = redis.call('LPOP', p .. ':dead')
-  if not rec then break end
-  local d = cjson.decode(rec)
-  local item = d['item']
-  redis.call('RPUSH', p .. ':in:' .. item['user'], d['entry'] or cjson.encode(item))
-  if redis.call('SADD', p .. ':sched', item['user']) == 1 then
-    redis.call('RPUSH', p .. ':ready', item['user'])
-  end
-  n = n + 1
-end
-if n > 0 then
-  redis.call('LPUSH', p .. ':wake', '1')
-  redis.call('LTRIM', p .. ':wake', 0, 63)
-end
-return n
-"""
-
-
 def _str(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -475,47 +342,76 @@ def _str(value: Any) -> str:
 class RedisIngress(Ingress):
     """Durable per-user queues in Redis shared by every worker process on every machine.
 
-    Every key carries the ``{q}`` hash tag, so the scripts also run on a Redis Cluster (one slot).
+    The keys are spread over ``shards`` hash tags (``bot/channels/ingress_lua.py``), so on a Redis
+    Cluster they live on every master; a person's keys are all in one shard, so their order holds.
     """
 
     durable = True
 
     def __init__(self, redis, prefix: str = "tamin:ing", max_attempts: int = 4, backoff: float = 0.5,
-                 lease: float = 6.0, dedup_seconds: int = 24 * 3600, **kw: Any) -> None:
+                 lease: float = 6.0, dedup_seconds: int = 24 * 3600, shards: int = 16, congested: float = 1.0,
+                 **kw: Any) -> None:
         super().__init__(max_attempts, backoff, lease, **kw)
-        self.redis = redis
-        self.p = f"{prefix}:{{q}}"
-        self.dedup_seconds = dedup_seconds
-        self._scripts = {name: redis.register_script(src) for name, src in
-                         {"accept": _ACCEPT, "claim": _CLAIM, "head": _HEAD, "ack": _ACK, "renew": _RENEW,
-                          "release": _RELEASE, "park": _PARK, "redrive": _REDRIVE}.items()}
+        self.redis, self.prefix = redis, prefix
+        self.shards = [f"{prefix}:{{{tag}}}" for tag in lua.shard_tags(max(int(shards), 1))]
+        self.wake_key = f"{prefix}:{{wake}}"
+        self.dedup_seconds, self.congested = dedup_seconds, congested
+        self._turn = random.randrange(len(self.shards))  # where the next claim starts looking
+        self._scripts = {name: redis.register_script(src) for name, src in lua.SCRIPTS.items()}
 
     @classmethod
     def from_url(cls, url: str, cluster: bool = False, **kw: Any) -> RedisIngress:
         """An ingress on the Redis (or Redis Cluster) at ``url``."""
         return cls(redis_client(url, cluster), **kw)
 
-    async def _run(self, name: str, *args: Any) -> Any:
-        return await self._scripts[name](keys=[self.p], args=[self.p, *args])
+    def shard(self, user: str) -> str:
+        """The key prefix (with its hash tag) of ``user``'s shard."""
+        return self.shards[lua.shard_of(user, len(self.shards))]
+
+    async def _run(self, name: str, p: str, *args: Any) -> Any:
+        return await self._scripts[name](keys=[p], args=[p, *args])
+
+    async def _wake(self) -> None:
+        """Tell an idle worker there is work (a hint: a lost one costs at most a poll interval)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.lpush(self.wake_key, "1")
+        pipe.ltrim(self.wake_key, 0, 63)
+        await pipe.execute()
 
     async def accept(self, item: Item) -> bool:
-        return bool(await self._run("accept", item.user, item.id, self.dedup_seconds, item.entry()))
+        got = int(await self._run("accept", self.shard(item.user), item.user, item.id, self.dedup_seconds,
+                                  item.entry()))
+        if got == 2:
+            with contextlib.suppress(Exception):  # queued already; the wake is only a hint
+                await self._wake()
+        return got > 0
+
+    async def _claim_once(self) -> tuple[_Lease | None, float]:
+        """Look at every shard once, starting at the next in turn; (lease, ms until one is due or -1)."""
+        token, n, wait = uuid.uuid4().hex, len(self.shards), -1.0
+        start, self._turn = self._turn, (self._turn + 1) % n
+        for k in range(n):
+            p = self.shards[(start + k) % n]
+            got, user = await self._run("claim", p, token, int(self.lease * 1000), int(self.congested * 1000))
+            if int(got):
+                lease = _Lease(_str(user), token)
+                lease.shard = p
+                return lease, 0.0
+            ms = float(_str(user))
+            if ms >= 0 and (wait < 0 or ms < wait):
+                wait = ms
+        return None, wait
 
     async def _claim(self, wait: float) -> _Lease | None:
-        lease = _Lease("")
-        got, user = await self._run("claim", lease.token, int(self.lease * 1000))
-        if not int(got):
-            next_ms = float(_str(user))
+        lease, next_ms = await self._claim_once()
+        if lease is None:
             pause = wait if next_ms < 0 else min(wait, max(next_ms / 1000, 0.01))
-            await self.redis.blpop([f"{self.p}:wake"], timeout=pause)
-            got, user = await self._run("claim", lease.token, int(self.lease * 1000))
-            if not int(got):
-                return None
-        lease.user = _str(user)
+            await self.redis.blpop([self.wake_key], timeout=pause)
+            lease, _ = await self._claim_once()
         return lease
 
     async def _head(self, lease: _Lease) -> Item | None:
-        res = await self._run("head", lease.user, lease.token)
+        res = await self._run("head", lease.shard, lease.user, lease.token)
         if int(res[0]) != 1:
             if int(res[0]) == -1:
                 log.warning("ingress lease of %s lost", masked(lease.user))
@@ -527,7 +423,7 @@ class RedisIngress(Ingress):
                     fails=int(res[5]), since=float(res[6]))
 
     async def _progress(self, lease: _Lease, item: Item) -> None:
-        key = f"{self.p}:p:{item.id}"
+        key = f"{lease.shard}:p:{item.id}"
         fields: dict[str, Any] = {"attempts": item.attempts, "sent": item.sent, "fails": item.fails,
                                   "since": item.since}
         if item.ops is not None:
@@ -542,26 +438,72 @@ class RedisIngress(Ingress):
         if dead is not None:
             record = json.dumps({"item": json.loads(item.entry()), "entry": item.entry(), "error": dead,
                                  "at": time.time()}, ensure_ascii=False)
-        if not await self._run("ack", lease.user, lease.token, item.id, record):
+        if not await self._run("ack", lease.shard, lease.user, lease.token, item.id, record):
             log.warning("ack of %s refused: the lease of %s was lost", item.id, masked(lease.user))
 
     async def _renew(self, lease: _Lease) -> bool:
-        return bool(await self._run("renew", lease.user, lease.token, int(self.lease * 1000)))
+        return bool(await self._run("renew", lease.shard, lease.user, lease.token, int(self.lease * 1000)))
 
     async def _release(self, lease: _Lease) -> None:
-        await self._run("release", lease.user, lease.token)
+        await self._run("release", lease.shard, lease.user, lease.token)
 
     async def _park(self, lease: _Lease, seconds: float) -> None:
-        await self._run("park", lease.user, lease.token, max(int(seconds * 1000), 1))
+        await self._run("park", lease.shard, lease.user, lease.token, max(int(seconds * 1000), 1))
+
+    async def adopt_legacy(self) -> int:
+        """Move what the old single-slot layout (``<prefix>:{q}``) still holds into the shards; how many.
+
+        Run by every worker before its first claim (one at a time: a lock in the old slot)."""
+        old, r = f"{self.prefix}:{{q}}", self.redis
+        if not await r.exists(f"{old}:sched", f"{old}:dead") or not await r.set(f"{old}:adopting", "1", nx=True,
+                                                                                   ex=120):
+            return 0
+        moved = 0
+        try:
+            for raw in await r.smembers(f"{old}:sched"):
+                user = _str(raw)
+                entries = [_str(e) for e in await r.lrange(f"{old}:in:{user}", 0, -1)]
+                p = self.shard(user)
+                for e in entries:  # the progress of a head item (what was already sent) goes along
+                    item_id = json.loads(e)["id"]
+                    progress = await r.hgetall(f"{old}:p:{item_id}")
+                    if progress:
+                        await r.hset(f"{p}:p:{item_id}", mapping=progress)
+                        await r.expire(f"{p}:p:{item_id}", 7 * 24 * 3600)
+                        await r.delete(f"{old}:p:{item_id}")
+                if entries:
+                    moved += int(await self._run("adopt", p, user, *entries))
+                await r.delete(f"{old}:in:{user}")
+                await r.srem(f"{old}:sched", user)
+            while (rec := await r.lpop(f"{old}:dead")) is not None:
+                user = str(json.loads(rec).get("item", {}).get("user", ""))
+                await r.rpush(f"{self.shard(user)}:dead", rec)
+                moved += 1
+            await r.delete(*[f"{old}:{k}" for k in ("ready", "leases", "owners", "later", "wake")])
+        finally:
+            await r.delete(f"{old}:adopting")
+        if moved:
+            log.warning("ingress: %d updates of the old single-slot layout moved into the shards", moved)
+            await self._wake()
+        return moved
 
     async def dead_letters(self) -> list[dict[str, Any]]:
-        return [json.loads(x) for x in await self.redis.lrange(f"{self.p}:dead", 0, -1)]
+        out = []
+        for p in self.shards:
+            out += [json.loads(x) for x in await self.redis.lrange(f"{p}:dead", 0, -1)]
+        return sorted(out, key=lambda rec: float(rec.get("at") or 0))
 
     async def dead_count(self) -> int:
-        return int(await self.redis.llen(f"{self.p}:dead"))
+        return sum([int(await self.redis.llen(f"{p}:dead")) for p in self.shards])
 
     async def redrive(self, limit: int = 10_000) -> int:
-        return int(await self._run("redrive", limit))
+        moved = 0
+        for p in self.shards:
+            if moved < limit:
+                moved += int(await self._run("redrive", p, limit - moved))
+        if moved:
+            await self._wake()
+        return moved
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):

@@ -37,8 +37,9 @@ async def run(settings, redrive: bool, as_json: bool, out=None) -> int:
     out = out or sys.stdout
     cfg = settings.channels
     ingress = RedisIngress(redis_client(settings.redis_url, bool(getattr(settings, "redis_cluster", False))),
-                           prefix=cfg.ingress_prefix)
+                           prefix=cfg.ingress_prefix, shards=cfg.ingress_shards)
     try:
+        await ingress.adopt_legacy()
         letters = await ingress.dead_letters()
         for rec in letters:
             item = rec.get("item", {})

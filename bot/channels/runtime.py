@@ -45,7 +45,9 @@ class Runtime:
         if settings.redis_url:
             self._redis = redis_client(settings.redis_url, bool(getattr(settings, "redis_cluster", False)))
             self.ingress: Ingress = RedisIngress(self._redis, prefix=self.cfg.ingress_prefix,
-                                                 dedup_seconds=self.cfg.ingress_dedup_seconds, **retry)
+                                                 dedup_seconds=self.cfg.ingress_dedup_seconds,
+                                                 shards=self.cfg.ingress_shards,
+                                                 congested=self.cfg.ingress_congested_seconds, **retry)
             self.limiter: Limiter = RedisLimiter(self._redis, self.cfg.rate_global_per_second,
                                                  self.cfg.rate_chat_per_second, self.cfg.rate_chat_burst)
         else:

@@ -149,7 +149,7 @@ def test_dead_letters_command_lists_masked_and_redrives(redis_available):
     sync.flushdb()
     entry = '{"id": "telegram:7", "user": "telegram:98765432", "channel": "telegram", "payload": {"n": 1}}'
     rec = json.dumps({"item": json.loads(entry), "entry": entry, "error": "send failed for 900s: X", "at": 1})
-    sync.rpush("tamin:ing:{q}:dead", rec)
+    sync.rpush("tamin:ing:{q}:dead", rec)  # left by the old single-slot layout: moved into its shard
     tool = str(Path(__file__).resolve().parents[2] / ".venv/bin/tamin-bot")
     env = {**os.environ, "REDIS_URL": REDIS_DB}
     listed = subprocess.run([tool, "ingress", "dead-letters"], env=env, capture_output=True, text=True, timeout=60)
@@ -158,9 +158,12 @@ def test_dead_letters_command_lists_masked_and_redrives(redis_available):
     moved = subprocess.run([tool, "ingress", "dead-letters", "--redrive"], env=env, capture_output=True, text=True,
                            timeout=60)
     assert moved.returncode == 0 and "1 queued again" in moved.stderr
-    assert sync.llen("tamin:ing:{q}:dead") == 0
-    assert sync.lrange("tamin:ing:{q}:in:telegram:98765432", 0, -1) == [entry.encode()]
-    assert sync.lrange("tamin:ing:{q}:ready", 0, -1) == [b"telegram:98765432"]
+    from bot.channels.ingress import RedisIngress
+
+    shard = RedisIngress(sync, prefix="tamin:ing").shard("telegram:98765432")
+    assert not sync.exists("tamin:ing:{q}:dead") and sync.llen(f"{shard}:dead") == 0
+    assert sync.lrange(f"{shard}:in:telegram:98765432", 0, -1) == [entry.encode()]
+    assert sync.zrange(f"{shard}:fresh", 0, -1) == [b"telegram:98765432"]
     sync.flushdb()
     sync.close()
 

@@ -1,0 +1,207 @@
+"""The Redis ingress's Lua scripts and its shards (hash tags spread over the Redis Cluster's slots).
+
+Each shard is one hash tag; every key a script touches is in its shard, so each script runs on one
+Cluster slot. A person belongs to one shard (CRC32 of their key), so their order is kept by one shard.
+Per shard, with ``p`` = ``<prefix>:{<tag>}``:
+  in:<user>  list   the user's updates, oldest first; the head stays until it is done
+  sched      set    users that are waiting, leased or parked (each user at most once)
+  urgent     list   taken over from a dead worker (expired lease) or due after a wait: served first
+  fresh      zset   users who had nothing waiting when they wrote, by the time they wrote (ms)
+  ready      list   users with more updates after one was done: round-robin between them
+  leases     zset   leased users scored by lease expiry (ms); ``owners`` hash user -> worker token
+  later      zset   parked users (a send must wait: rate limit, 429, Bot API down) by due time (ms)
+  turn       int    claim counter (shares turns between ``fresh`` and ``ready``)
+  seen:<id>  string an update id already accepted (duplicates are dropped)
+  p:<id>     hash   progress of the head item: attempts, rendered ops, ops sent, send failures
+  dead       list   updates that failed every attempt (``tamin-bot ingress dead-letters --redrive``)
+
+Which person a claim takes: ``urgent`` first (a dead worker's people, people whose wait is over), then
+``fresh`` and ``ready`` share the turns 2:1. ``fresh`` is served oldest first while its oldest has
+waited less than ``congested`` ms; past that (a backlog, e.g. after workers died), every other fresh
+turn goes to the person who wrote LAST (adaptive LIFO, as in Facebook's "Fail at Scale"), so people
+who write now are answered at once instead of behind the whole backlog, and the backlog still gets
+half of the fresh turns, oldest first, and a third of all turns through ``ready``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from functools import lru_cache
+
+from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
+
+NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+# ARGV: p, user, id, dedup seconds, entry. 0: a duplicate; 1: queued; 2: queued, the person was idle.
+ACCEPT = NOW + """
+local p = ARGV[1]
+if ARGV[3] ~= '' then
+  if not redis.call('SET', p .. ':seen:' .. ARGV[3], '1', 'NX', 'EX', ARGV[4]) then return 0 end
+end
+redis.call('RPUSH', p .. ':in:' .. ARGV[2], ARGV[5])
+if redis.call('SADD', p .. ':sched', ARGV[2]) == 1 then
+  redis.call('ZADD', p .. ':fresh', now, ARGV[2])
+  return 2
+end
+return 1
+"""
+
+# ARGV: p, token, lease ms, congested ms. {1, user} or {0, ms until something is due (-1: nothing)}.
+CLAIM = NOW + """
+local p = ARGV[1]
+local due = redis.call('ZRANGEBYSCORE', p .. ':later', '-inf', now, 'LIMIT', 0, 100)
+for i = #due, 1, -1 do
+  redis.call('ZREM', p .. ':later', due[i])
+  redis.call('LPUSH', p .. ':urgent', due[i])
+end
+local gone = redis.call('ZRANGEBYSCORE', p .. ':leases', '-inf', now, 'LIMIT', 0, 100)
+for i = #gone, 1, -1 do
+  redis.call('ZREM', p .. ':leases', gone[i])
+  redis.call('HDEL', p .. ':owners', gone[i])
+  redis.call('LPUSH', p .. ':urgent', gone[i])
+end
+local user = redis.call('LPOP', p .. ':urgent')
+if not user then
+  local c = redis.call('INCR', p .. ':turn')
+  if c >= 1000000000 then redis.call('SET', p .. ':turn', 0) end
+  if c % 3 == 0 then user = redis.call('LPOP', p .. ':ready') end
+  if not user then
+    local oldest = redis.call('ZRANGE', p .. ':fresh', 0, 0, 'WITHSCORES')
+    if oldest[1] then
+      if c % 3 == 1 and now - tonumber(oldest[2]) > tonumber(ARGV[4]) then
+        user = redis.call('ZPOPMAX', p .. ':fresh')[1]
+      else
+        user = oldest[1]
+        redis.call('ZREM', p .. ':fresh', user)
+      end
+    end
+  end
+  if not user then user = redis.call('LPOP', p .. ':ready') end
+end
+if not user then
+  local wait = -1
+  for _, key in ipairs({p .. ':later', p .. ':leases'}) do
+    local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if first[2] then
+      local w = math.max(tonumber(first[2]) - now, 0)
+      if wait < 0 or w < wait then wait = w end
+    end
+  end
+  return {0, tostring(wait)}
+end
+redis.call('ZADD', p .. ':leases', now + tonumber(ARGV[3]), user)
+redis.call('HSET', p .. ':owners', user, ARGV[2])
+return {1, user}
+"""
+
+HEAD = """
+local p, user = ARGV[1], ARGV[2]
+if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return {-1} end
+local entry = redis.call('LINDEX', p .. ':in:' .. user, 0)
+if entry then
+  local id = cjson.decode(entry)['id']
+  local v = redis.call('HMGET', p .. ':p:' .. id, 'attempts', 'ops', 'sent', 'fails', 'since')
+  return {1, entry, v[1] or '0', v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0'}
+end
+redis.call('ZREM', p .. ':leases', user)
+redis.call('HDEL', p .. ':owners', user)
+redis.call('SREM', p .. ':sched', user)
+return {0}
+"""
+
+ACK = """
+local p, user = ARGV[1], ARGV[2]
+if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
+local box = p .. ':in:' .. user
+local entry = redis.call('LINDEX', box, 0)
+if not entry or cjson.decode(entry)['id'] ~= ARGV[4] then return 0 end
+redis.call('LPOP', box)
+redis.call('DEL', p .. ':p:' .. ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('RPUSH', p .. ':dead', ARGV[5])
+  redis.call('LTRIM', p .. ':dead', -10000, -1)
+end
+return 1
+"""
+
+RENEW = NOW + """
+local p, user = ARGV[1], ARGV[2]
+if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
+redis.call('ZADD', p .. ':leases', 'XX', now + tonumber(ARGV[4]), user)
+return 1
+"""
+
+# After one item: more waiting -> the END of ready (round-robin between people); none -> unscheduled.
+RELEASE = """
+local p, user = ARGV[1], ARGV[2]
+if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
+redis.call('ZREM', p .. ':leases', user)
+redis.call('HDEL', p .. ':owners', user)
+if redis.call('LLEN', p .. ':in:' .. user) > 0 then
+  redis.call('RPUSH', p .. ':ready', user)
+  return 2
+end
+redis.call('SREM', p .. ':sched', user)
+return 1
+"""
+
+PARK = NOW + """
+local p, user = ARGV[1], ARGV[2]
+if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
+redis.call('ZREM', p .. ':leases', user)
+redis.call('HDEL', p .. ':owners', user)
+redis.call('ZADD', p .. ':later', now + tonumber(ARGV[4]), user)
+return 1
+"""
+
+# Dead letters back into their person's inbox (at its end), oldest first.
+REDRIVE = NOW + """
+local p, n = ARGV[1], 0
+for i = 1, tonumber(ARGV[2]) do
+  local rec = redis.call('LPOP', p .. ':dead')
+  if not rec then break end
+  local d = cjson.decode(rec)
+  local item = d['item']
+  redis.call('RPUSH', p .. ':in:' .. item['user'], d['entry'] or cjson.encode(item))
+  if redis.call('SADD', p .. ':sched', item['user']) == 1 then
+    redis.call('ZADD', p .. ':fresh', now, item['user'])
+  end
+  n = n + 1
+end
+return n
+"""
+
+# Updates of the old single-slot layout put BEFORE what the person has in their shard. ARGV: p, user, entries...
+ADOPT = NOW + """
+local p, user = ARGV[1], ARGV[2]
+for i = #ARGV, 3, -1 do redis.call('LPUSH', p .. ':in:' .. user, ARGV[i]) end
+if redis.call('SADD', p .. ':sched', user) == 1 then redis.call('ZADD', p .. ':fresh', now, user) end
+return #ARGV - 2
+"""
+
+SCRIPTS = {"accept": ACCEPT, "claim": CLAIM, "head": HEAD, "ack": ACK, "renew": RENEW, "release": RELEASE,
+           "park": PARK, "redrive": REDRIVE, "adopt": ADOPT}
+
+
+@lru_cache(maxsize=64)
+def shard_tags(shards: int) -> tuple[str, ...]:
+    """One hash tag per shard, the i-th in the i-th equal part of the slot range (so an evenly split
+    Cluster holds the same number of shards on every master)."""
+    tags = []
+    for i in range(shards):
+        j = 0
+        while True:
+            tag = f"q{i}" if j == 0 else f"q{i}.{j}"
+            if key_slot(tag.encode()) * shards // REDIS_CLUSTER_HASH_SLOTS == i:
+                tags.append(tag)
+                break
+            j += 1
+    return tuple(tags)
+
+
+def shard_of(user: str, shards: int) -> int:
+    """The shard that holds ``user``'s inbox (stable across processes and restarts)."""
+    return zlib.crc32(user.encode()) % shards
