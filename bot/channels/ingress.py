@@ -339,6 +339,14 @@ def _str(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _hint(value: Any) -> int:
+    """The shard number a wake-up names (-1: none)."""
+    try:
+        return int(_str(value)) if value is not None else -1
+    except ValueError:
+        return -1
+
+
 class RedisIngress(Ingress):
     """Durable per-user queues in Redis shared by every worker process on every machine.
 
@@ -357,6 +365,7 @@ class RedisIngress(Ingress):
         self.wake_key = f"{prefix}:{{wake}}"
         self.dedup_seconds, self.congested = dedup_seconds, congested
         self._turn = random.randrange(len(self.shards))  # where the next claim starts looking
+        self._hinted = False
         self._scripts = {name: redis.register_script(src) for name, src in lua.SCRIPTS.items()}
 
     @classmethod
@@ -371,43 +380,47 @@ class RedisIngress(Ingress):
     async def _run(self, name: str, p: str, *args: Any) -> Any:
         return await self._scripts[name](keys=[p], args=[p, *args])
 
-    async def _wake(self) -> None:
-        """Tell an idle worker there is work (a hint: a lost one costs at most a poll interval)."""
+    async def _wake(self, shard: int = -1) -> None:
+        """Tell an idle worker where there is work (a hint: a lost one costs at most a poll interval)."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.lpush(self.wake_key, "1")
-        pipe.ltrim(self.wake_key, 0, 63)
+        pipe.lpush(self.wake_key, str(shard))
+        pipe.ltrim(self.wake_key, 0, 255)
         await pipe.execute()
 
     async def accept(self, item: Item) -> bool:
-        got = int(await self._run("accept", self.shard(item.user), item.user, item.id, self.dedup_seconds,
-                                  item.entry()))
+        n = lua.shard_of(item.user, len(self.shards))
+        got = int(await self._run("accept", self.shards[n], item.user, item.id, self.dedup_seconds, item.entry()))
         if got == 2:
             with contextlib.suppress(Exception):  # queued already; the wake is only a hint
-                await self._wake()
+                await self._wake(n)
         return got > 0
 
-    async def _claim_once(self) -> tuple[_Lease | None, float]:
-        """Look at every shard once, starting at the next in turn; (lease, ms until one is due or -1)."""
+    async def _claim_once(self, hint: int = -1) -> tuple[_Lease | None, float]:
+        """Look at the hinted shard, then every shard once from the next in turn; (lease, ms until one
+        is due, or -1)."""
         token, n, wait = uuid.uuid4().hex, len(self.shards), -1.0
         start, self._turn = self._turn, (self._turn + 1) % n
-        for k in range(n):
-            p = self.shards[(start + k) % n]
-            got, user = await self._run("claim", p, token, int(self.lease * 1000), int(self.congested * 1000))
+        order = ([hint] if 0 <= hint < n else []) + [(start + k) % n for k in range(n)]
+        for i, s in enumerate(order):
+            got, user = await self._run("claim", self.shards[s], token, int(self.lease * 1000),
+                                        int(self.congested * 1000), "1" if i == 0 and hint >= 0 else "")
             if int(got):
-                lease = _Lease(_str(user), token)
-                lease.shard = p
-                return lease, 0.0
+                return _Lease(_str(user), token, shard=self.shards[s]), 0.0
             ms = float(_str(user))
             if ms >= 0 and (wait < 0 or ms < wait):
                 wait = ms
         return None, wait
 
     async def _claim(self, wait: float) -> _Lease | None:
-        lease, next_ms = await self._claim_once()
+        hint = -1
+        self._hinted = not self._hinted
+        if self._hinted:  # every other claim goes where someone just wrote (never all: the rest still rotate)
+            hint = _hint(await self.redis.lpop(self.wake_key))
+        lease, next_ms = await self._claim_once(hint)
         if lease is None:
             pause = wait if next_ms < 0 else min(wait, max(next_ms / 1000, 0.01))
-            await self.redis.blpop([self.wake_key], timeout=pause)
-            lease, _ = await self._claim_once()
+            got = await self.redis.blpop([self.wake_key], timeout=pause)
+            lease, _ = await self._claim_once(_hint(got[1]) if got else -1)
         return lease
 
     async def _head(self, lease: _Lease) -> Item | None:
@@ -511,17 +524,7 @@ class RedisIngress(Ingress):
 
 
 def redis_client(url: str, cluster: bool = False) -> Any:
-    """An asyncio Redis (or Redis Cluster) client with deadlines on every call; a dropped connection
-    (a restarted or failed-over Redis) is retried on a new one."""
-    from redis.asyncio.retry import Retry
-    from redis.backoff import ExponentialWithJitterBackoff
-    from redis.exceptions import ConnectionError as RedisConnectionError
+    """The ingress's client (``basics.redis_client``: deadlines, reconnect on a dropped connection)."""
+    from basics.redis_client import redis_client as make
 
-    retry = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.02), 3, supported_errors=(RedisConnectionError,))
-    if cluster:
-        from redis.asyncio.cluster import RedisCluster
-
-        return RedisCluster.from_url(url, socket_timeout=5, socket_connect_timeout=2, retry=retry)
-    from redis.asyncio import Redis
-
-    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=15, retry=retry)
+    return make(url, cluster)

@@ -21,6 +21,10 @@ waited less than ``congested`` ms; past that (a backlog, e.g. after workers died
 turn goes to the person who wrote LAST (adaptive LIFO, as in Facebook's "Fail at Scale"), so people
 who write now are answered at once instead of behind the whole backlog, and the backlog still gets
 half of the fresh turns, oldest first, and a third of all turns through ``ready``.
+
+A person who had nothing waiting also leaves their shard's number in the ``{wake}`` list: an idle
+worker wakes up on it, and a busy one takes every other claim from the shard it names (a fresh turn),
+so someone who just wrote is not kept waiting by the rotation over the shards either.
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ end
 return 1
 """
 
-# ARGV: p, token, lease ms, congested ms. {1, user} or {0, ms until something is due (-1: nothing)}.
+# ARGV: p, token, lease ms, congested ms, '1' when sent by the hint of a person who just wrote (a fresh
+# turn, whoever is due). {1, user} or {0, ms until something is due (-1: nothing)}.
 CLAIM = NOW + """
 local p = ARGV[1]
 local due = redis.call('ZRANGEBYSCORE', p .. ':later', '-inf', now, 'LIMIT', 0, 100)
@@ -65,8 +70,11 @@ for i = #gone, 1, -1 do
 end
 local user = redis.call('LPOP', p .. ':urgent')
 if not user then
-  local c = redis.call('INCR', p .. ':turn')
-  if c >= 1000000000 then redis.call('SET', p .. ':turn', 0) end
+  local c = 1
+  if ARGV[5] ~= '1' then
+    c = redis.call('INCR', p .. ':turn')
+    if c >= 1000000000 then redis.call('SET', p .. ':turn', 0) end
+  end
   if c % 3 == 0 then user = redis.call('LPOP', p .. ':ready') end
   if not user then
     local oldest = redis.call('ZRANGE', p .. ':fresh', 0, 0, 'WITHSCORES')

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol
 
+from basics.redis_client import redis_client
 from bot.engine.session import Session
 
 
@@ -158,16 +159,9 @@ class RedisStore:
 
     @classmethod
     def from_url(cls, url: str, ttl: int = 24 * 3600, prefix: str = "tamin:", cluster: bool = False) -> RedisStore:
-        """A store on the Redis (or Redis Cluster) at ``url``."""
-        if cluster:
-            from redis.asyncio.cluster import RedisCluster
-
-            client = RedisCluster.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        else:
-            from redis.asyncio import Redis
-
-            client = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=15)
-        return cls(client, ttl=ttl, prefix=prefix)
+        """A store on the Redis (or Redis Cluster) at ``url``: 2 s deadlines, a dropped connection (a
+        restarted Redis) retried at once on a new one, so the first turn after a restart is answered."""
+        return cls(redis_client(url, cluster, socket_timeout=2.0, connect_timeout=2.0), ttl=ttl, prefix=prefix)
 
     def _k(self, kind: str, key: str) -> str:
         # the braces keep one user's keys in one Redis Cluster slot

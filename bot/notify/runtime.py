@@ -28,17 +28,9 @@ def make_redis(url: str, cluster: bool = False) -> Any:
     A dropped connection (Redis restarted) is retried at once on a new one, so the first request
     after a restart does not fail.
     """
-    from redis.asyncio import Redis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import ExponentialWithJitterBackoff
-    from redis.exceptions import ConnectionError as RedisConnectionError
+    from basics.redis_client import redis_client
 
-    retry = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.02), 3, supported_errors=(RedisConnectionError,))
-    if cluster:  # every notify key carries the {q} hash tag: one slot, so the scripts run there too
-        from redis.asyncio.cluster import RedisCluster
-
-        return RedisCluster.from_url(url, socket_timeout=15, socket_connect_timeout=3, retry=retry)
-    return Redis.from_url(url, socket_timeout=15, socket_connect_timeout=3, health_check_interval=15, retry=retry)
+    return redis_client(url, cluster, socket_timeout=15.0, connect_timeout=3.0)
 
 
 def make_senders(settings: Any, cfg: NotifySettings, sms_gateway: Any = None) -> dict[str, Sender]:
