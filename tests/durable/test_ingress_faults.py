@@ -78,6 +78,31 @@ async def test_a_dead_workers_person_is_served_again_behind_a_busy_queue(rdb):
     assert handler.users().index("victim") < 120
 
 
+async def test_someone_writing_after_workers_died_is_not_queued_behind_the_backlog(rdb):
+    # issue 16 item 1: a worker dies holding a person while 180 updates of 60 people wait
+    dead = RedisIngress(rdb, prefix="t:n", lease=0.5)
+    await dead.accept(Item("v1", "victim", "x", {"n": 0}))
+    assert (await dead._claim(wait=0.1)).user == "victim"  # and the worker dies holding them
+    for n in range(3):
+        for u in range(60):
+            await dead.accept(Item(f"o{u}-{n}", f"other{u}", "x", {"n": n}))
+    await asyncio.sleep(1.1)  # the backlog has waited longer than a person should
+    handler = Log(limiter=RedisLimiter(rdb, global_rate=60, chat_rate=1000, chat_burst=10, prefix="t:n:rl"))
+    live = RedisIngress(rdb, prefix="t:n", lease=0.5)
+    async with workers(live, handler, 2):
+        await until(lambda: len(handler.done) >= 10)
+        await live.accept(Item("new-1", "newcomer", "x", {"n": 0}))
+        answered_before = len(handler.done)
+        await until(lambda: len(handler.done) == 182)
+    users = handler.users()
+    assert len(users) == 182 and len(set(handler.done)) == 182
+    # answered within a few sends, not after the other people's turns (~50 of them, ~1 s at 60/s)
+    assert users.index("newcomer") - answered_before <= 12
+    assert users.index("victim") < 90  # the dead worker's person is taken over long before the end
+    for u in range(60):
+        assert [i for us, i in handler.done if us == f"other{u}"] == [f"o{u}-{n}" for n in range(3)]
+
+
 async def test_chatty_people_do_not_hold_the_workers(rdb):
     limiter = RedisLimiter(rdb, global_rate=1000, chat_rate=5, chat_burst=1, prefix="t:f:rl")
     ingress = RedisIngress(rdb, prefix="t:f", lease=5.0)
