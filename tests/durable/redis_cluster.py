@@ -92,11 +92,14 @@ class RedisClusterProcs:
 
     def failover(self, key: str) -> tuple[int, int]:
         """A coordinated failover of ``key``'s master (``CLUSTER FAILOVER`` on its replica); (old, new)."""
-        old = self.master_of(key)
+        return self.failover_master(self.master_of(key), key)
+
+    def failover_master(self, old: int, key: str | None = None) -> tuple[int, int]:
+        """A coordinated failover of the master on port ``old`` (``CLUSTER FAILOVER`` on its replica)."""
         new = self.replica_of(old)
         _cli(new, "cluster", "failover")
-        self._wait(lambda: "role:master" in _cli(new, "info", "replication") and self.master_of(key) == new,
-                   "the replica to take over", limit=60)
+        self._wait(lambda: "role:master" in _cli(new, "info", "replication") and
+                   (key is None or self.master_of(key) == new) and self.healthy(), "the replica to take over", limit=60)
         return old, new
 
     def stop(self) -> None:

@@ -35,15 +35,31 @@ async def _retrying(call, *args):
     raise AssertionError("never accepted")
 
 
-async def test_ingress_on_a_cluster_survives_a_master_failover(cluster):
+def _keys_per_master(cluster, pattern: str) -> dict[int, int]:
+    """How many keys matching ``pattern`` each master holds."""
+    import redis
+
+    out = {}
+    for port in cluster.ports:
+        node = redis.Redis(port=port, socket_timeout=2)
+        if node.info("replication")["role"] == "master":
+            out[port] = sum(1 for _ in node.scan_iter(match=pattern, count=1000))
+        node.close()
+    return out
+
+
+async def test_ingress_on_a_cluster_is_spread_over_the_masters_and_survives_a_failover(cluster):
     client = redis_client(cluster.url, cluster=True)
     ingress = RedisIngress(client, prefix="t:cl", lease=2.0)
     handler = Log()
     users, per_user = 20, 10
+    failed_over = None
     async with workers(ingress, handler, 3):
         for n in range(per_user):
-            if n == per_user // 2:
-                await asyncio.to_thread(cluster.failover, "t:cl:{q}")
+            if n == per_user // 2:  # the master holding the most ingress keys fails over mid-stream
+                held = await asyncio.to_thread(_keys_per_master, cluster, "t:cl:*")
+                busiest = max(held, key=held.get)
+                failed_over = await asyncio.to_thread(cluster.failover_master, busiest)
             for u in range(users):
                 await _retrying(ingress.accept, Item(f"u{u}-{n}", f"user{u}", "x", {"n": n}))
         await until(lambda: len({i for _, i in handler.done}) == users * per_user, limit=120)
@@ -54,6 +70,10 @@ async def test_ingress_on_a_cluster_survives_a_master_failover(cluster):
         mine = list(dict.fromkeys(i for us, i in handler.done if us == f"user{u}"))
         assert mine == [f"u{u}-{n}" for n in range(per_user)]
     assert await ingress.dead_letters() == []
+    # every master holds a part of the ingress (the dedup marks stay a day): not one master for all
+    held = await asyncio.to_thread(_keys_per_master, cluster, "t:cl:*")
+    assert len(held) == 3 and all(n > 0 for n in held.values()), held
+    assert failed_over[1] in held  # the replica took over and serves its part
     await client.aclose()
 
 
