@@ -366,8 +366,9 @@ async def case_lock(url: str, lease: float, **_: Any) -> dict[str, Any]:
 
 
 async def case_cluster(url: str, lease: float, **_: Any) -> dict[str, Any]:
-    """The ingress on a Redis Cluster; the master of its slot fails over mid-stream."""
+    """The ingress on a Redis Cluster (its shards on every master); the busiest master fails over mid-stream."""
     from tests.durable.redis_cluster import RedisClusterProcs
+    from tests.durable.test_cluster import _keys_per_master
 
     procs = RedisClusterProcs().start()
     b = Bench(procs.url, lease, cluster=True)
@@ -376,14 +377,17 @@ async def case_cluster(url: str, lease: float, **_: Any) -> dict[str, Any]:
         people = [9_500 + i for i in range(40)]
         failed_over = None
         for n in range(10):
-            if n == 5:
-                failed_over = await asyncio.to_thread(procs.failover, f"{PREFIX}:{{q}}")
+            if n == 5:  # the master holding the most ingress keys fails over
+                held = await asyncio.to_thread(_keys_per_master, procs, f"{PREFIX}:*")
+                failed_over = await asyncio.to_thread(procs.failover_master, max(held, key=held.get))
             for c in people:
                 await b.post(c)
             await asyncio.sleep(1.0)  # each person writes once a second: within their own send rate
         await b.wait_all(list(b.posted), 120)
         return {"case": "cluster_failover", **b.tally(), "longest_wait_unaffected_s": round(max(
-            b.waits(list(b.posted))), 1), "in_order": b.in_order(), "failover": failed_over}
+            b.waits(list(b.posted))), 1), "in_order": b.in_order(), "failover": failed_over,
+            "ingress_keys_per_master": sorted((await asyncio.to_thread(_keys_per_master, procs, f"{PREFIX}:*"))
+                                              .values())}
     finally:
         await b.close()
         procs.stop()
