@@ -35,7 +35,9 @@ def _audit_rows(console, action: str):
 
 def test_agent_sees_the_callers_overview_and_starts_a_service_from_it(console, chromium, artifacts, simulator_url):
     httpx.post(simulator_url + "/_sim/reset", timeout=10).raise_for_status()
-    ctx, page = _sign_in(chromium, console, AGENT, start="/console/calls?flow=insurance_record")
+    ctx, page = _sign_in(chromium, console, AGENT)
+    page.goto(f"{console.url}/console/calls?flow=insurance_record")
+    assert page.is_checked("input[name=flow][value=insurance_record]")
     page.click("form[action='/console/calls'] button[type=submit]")
     page.wait_for_url(re.compile(r"/console/calls/[0-9a-f]{16}"))
     assert page.locator("form.overview").count() == 0, "no overview before the caller is verified"
