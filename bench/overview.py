@@ -111,9 +111,10 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=300, help="overview turns per mode (hang: a fifth of it)")
     ap.add_argument("--users", type=int, default=1, help="concurrent web-chat clients")
     ap.add_argument("--modes", default="normal,slow,hang")
+    ap.add_argument("--port", type=int, default=0, help="the bot's port (default: a free one)")
     args = ap.parse_args()
 
-    port = free_port()
+    port = args.port or free_port()
     BASE = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "BALE_", "KAVENEGAR_", "TAMIN_BACKEND", "REDIS_URL", "DATABASE_URL"))}

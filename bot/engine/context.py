@@ -37,6 +37,7 @@ class Deps:
     nlu: Any  # bot.engine.understand.Understander
     events: Any = None  # hooks for handoffs and measurements (bot.engine.hooks.Hooks)
     failures: Translate = own  # a back-end's exceptions as the engine's ServiceFailure
+    reminders: Any = None  # bot.engine.reminders.Reminders; the notifications set it (None: not available)
 
 
 @dataclass

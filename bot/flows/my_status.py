@@ -20,6 +20,7 @@ from bot.engine.dialogue import service_choice_id
 from bot.engine.flow import Do, Flow, Stop
 from bot.engine.fmt import code, fa, jdate, number, rial
 from bot.engine.messages import Channel, Choice
+from bot.flows import my_reminders
 from bot.flows.common import person_name
 from integrations.tamin import overview
 from integrations.tamin.overview import ContractView, Overview, Part, WorkshopView
@@ -29,6 +30,8 @@ MIN_MILITARY_DAYS = 720  # poster 13: two years of contributions
 MIN_VOLUNTARY_DAYS = 30  # poster 85
 _RUN = re.compile(r"[A-Za-z0-9۰-۹][A-Za-z0-9۰-۹٬/.:_\-]*[A-Za-z0-9۰-۹]|[A-Za-z0-9۰-۹]")
 FSI, PDI = "\u2068", "\u2069"
+_PREFILL = ("workshop", "contract", "remind", "ref")  # what a button carries (the rest is its title's)
+MAX_REMINDERS = 3  # reminder buttons beyond the services' own
 
 
 def iso(text: object) -> str:
@@ -52,9 +55,9 @@ class _Answer:
         self.failed = True
         self.line("my_status.failed", part=self.ctx.text(f"my_status.part.{part}"))
 
-    def button(self, flow: str, key: str, **fields: object) -> None:
-        if len(self.choices) < MAX_BUTTONS:
-            prefill = {k: str(v) for k, v in fields.items() if k in ("workshop", "contract")}
+    def button(self, flow: str, key: str, *, cap: int = MAX_BUTTONS, **fields: object) -> None:
+        if len(self.choices) < cap:
+            prefill = {k: str(v) for k, v in fields.items() if k in _PREFILL and v}
             shown = {k: v for k, v in fields.items() if k not in prefill}
             self.choices.append(self.ctx.choice(service_choice_id(flow, **prefill), key, **shown))
 
@@ -278,6 +281,15 @@ def _listing(a: _Answer, part: Part, name: str, more_key: str, show) -> None:
         a.line(more_key, count=number(part.more))
 
 
+def _reminders(a: _Answer, o: Overview) -> None:
+    """A button for each dated thing the person may be reminded of (where reminders can be taken)."""
+    if not my_reminders.available(a.ctx):
+        return
+    for item in my_reminders.items(o, my_reminders.today()):
+        a.button("my_status", f"my_status.button.remind.{item.what}", cap=MAX_BUTTONS + MAX_REMINDERS,
+                 remind=item.what, ref=item.ref, date=iso(jdate(item.date)))
+
+
 def _empty(o: Overview) -> bool:
     return not (o.pension.ok or o.insurance.ok or o.workshops.value or o.contracts.value or o.failures()
                 or (o.sick_pay.ok and o.sick_pay.value.claim) or (o.dependents.ok and o.dependents.value))
@@ -295,6 +307,7 @@ async def show(ctx: Ctx) -> None:
     _services(a, o)
     _requests(a, o)
     _employer(a, o)
+    _reminders(a, o)
     if a.failed:
         a.lines.append(ctx.text("my_status.failed_note"))
     if a.choices:
@@ -308,10 +321,16 @@ async def show(ctx: Ctx) -> None:
         ctx.out[-1].choices.append(ctx.choice("cmd:menu", "common.menu"))
 
 
+def _reminding(ctx: Ctx) -> bool:
+    return bool(ctx.slots.get("remind"))
+
+
 FLOW = Flow(
     name="my_status",
     title="menu.my_status",
+    prefill=("remind", "ref"),  # a reminder button of the overview: svc:my_status|remind=hearing|ref=OBJ-…
     steps=[
-        Do("show", show),
+        Do("remind", my_reminders.take, when=_reminding),
+        Do("show", show, when=lambda ctx: not _reminding(ctx)),
     ],
 )

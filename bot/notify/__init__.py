@@ -41,6 +41,9 @@ def install(app: Any, settings: Any) -> None:
     notify = Notify.from_settings(settings, db, cfg=cfg, store=engine.deps.store, api=engine.deps.api,
                                   sms_gateway=engine.deps.sms)
     app.state.notify = notify
+    from bot.notify.reminders import NotifyReminders
+
+    engine.deps.reminders = NotifyReminders(notify)  # «وضعیت من» may now take reminders
 
     async def start(app: Any) -> None:
         await db.migrate()

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.engine.catalog import t
 from bot.engine.dialogue import service_choice_id
 from bot.engine.fmt import code, jdate
+from bot.engine.reminders import Taken
 from bot.notify import render
 from bot.notify.model import BackendEvent
 
@@ -36,6 +37,7 @@ class Scheduled:
 
     notices: int
     due: float
+    door: str = ""  # the channel it goes through (telegram, bale, sms); empty when nobody can be reached
 
 
 def due_time(what: str, jalali_date: str) -> float:
@@ -64,7 +66,8 @@ async def schedule(notify: Any, national_code: str, mobile: str, what: str, jala
     now = notify.clock() if now is None else now
     event = event_of(national_code, mobile, what, jalali_date, ref)
     due = max(due_time(what, jalali_date), now)
-    fresh = await notify.ledger.add(await plan(notify.ledger, [event]), now)
+    planned = await plan(notify.ledger, [event])
+    fresh = await notify.ledger.add(planned, now)
     if fresh:
         queue = notify.queue("reminders")
         if due <= now:
@@ -73,7 +76,21 @@ async def schedule(notify: Any, national_code: str, mobile: str, what: str, jala
             await queue.delay(fresh, due)
             await notify.ledger.deferred([n.id for n in fresh], due, now)
         await notify.ledger.enqueued([n.id for n in fresh], now)
-    return Scheduled(len(fresh), due)
+    return Scheduled(len(fresh), due, planned[0].channel if planned else "")
+
+
+class NotifyReminders:
+    """The engine's ``Reminders`` served by this process's notifications (``bot.engine.reminders``)."""
+
+    available = True
+
+    def __init__(self, notify: Any) -> None:
+        self.notify = notify
+
+    async def remind(self, national_code: str, mobile: str, what: str, date: str, ref: str = "") -> Taken:
+        """Schedule it through the notices pipeline; when and where it goes out."""
+        s = await schedule(self.notify, national_code, mobile, what, date, ref)
+        return Taken(s.due, s.door or "sms", s.notices > 0)
 
 
 def _reminder(f: dict[str, Any], v: str | None) -> tuple[str, list[tuple[str, str]]]:

@@ -24,6 +24,7 @@ from bot.console.routes.common import (
 from bot.engine.catalog import t
 
 router = APIRouter(prefix="/console/calls", dependencies=[Depends(staff)])
+OVERVIEW = "svc:my_status"  # the overview's flow: the same answer the caller gets on any door
 
 
 async def call_of(call_id: str, request: Request, who: Who = Depends(staff)) -> Call:
@@ -77,6 +78,7 @@ async def _call_page(request: Request, who: Who, call: Call, error: str = "", no
             last_choices = item.get("choices", []) + last_choices
     sms = calls.result_sms(call)
     return page(request, "call.html", who, status=status, call=call, title=title,
+                overview=OVERVIEW[4:] in request.app.state.engine.flows,
                 info=default_guide().by_id.get(call.flow), mobile=mobile, choices=last_choices, error=error,
                 notice=notice, sent_parts=parts, sms=sms, sms_parts=calls.sms_parts(sms))
 
@@ -102,6 +104,19 @@ async def call_turn(request: Request, who: Who = Depends(staff), call: Call = De
         except calls.CallError as err:
             return await _call_page(request, who, await calls.get(db(request), who, call.id), error=_err(err),
                                     status=409)
+    return back(f"/console/calls/{call.id}#end")
+
+
+@router.post("/{call_id}/overview")
+async def call_overview(request: Request, who: Who = Depends(staff), call: Call = Depends(call_of)) -> Response:
+    """«وضعیت من» of the verified caller, in the call: the same overview, its buttons run for the caller."""
+    if not await calls.verified_mobile(request.app, call):
+        return back(f"/console/calls/{call.id}?error=notverified")
+    try:
+        await calls.turn(request.app, who, call.id, choice=OVERVIEW, ip=ip(request))
+    except calls.CallError as err:
+        return back(f"/console/calls/{call.id}?error={_err(err)}")
+    await audit(request, who, "overview_view", f"nc:{call.national_code}", f"{call.reason} · {call.id}")
     return back(f"/console/calls/{call.id}#end")
 
 
