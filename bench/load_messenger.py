@@ -218,6 +218,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--global-rate", type=float, default=100_000, help="messages/s per bot (Telegram: 30)")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    ap.add_argument("--profile", default="", help="a folder: run the bot under cProfile, one .prof file each")
     args = ap.parse_args()
 
     redis.Redis.from_url(args.redis).flushdb()
@@ -230,13 +231,20 @@ def main() -> None:
     for k in [k for k in env if k.startswith(("BALE_", "KAVENEGAR_"))]:
         env.pop(k)
     procs = [start([f"{bin_dir}/tamin-bot", "simulator", "--port", str(sim_port)], env)]
+
+    def bot(name: str, *argv: str) -> list[str]:
+        if not args.profile:
+            return [f"{bin_dir}/tamin-bot", *argv]
+        os.makedirs(args.profile, exist_ok=True)
+        return [sys.executable, "-m", "cProfile", "-o", os.path.join(args.profile, f"{name}.prof"),
+                f"{bin_dir}/tamin-bot", *argv]
+
     try:
         wait_up(f"http://127.0.0.1:{sim_port}/v1/persons/0016383230")
-        procs.append(start([f"{bin_dir}/tamin-bot", "serve", "--port", str(bot_port),
-                            "--workers", str(args.serve_procs)], env))
+        procs.append(start(bot("serve", "serve", "--port", str(bot_port), "--workers", str(args.serve_procs)), env))
         tasks = str(args.tasks or args.users)
-        for _ in range(args.worker_procs):
-            procs.append(start([f"{bin_dir}/tamin-bot", "worker", "--tasks", tasks], env))
+        for i in range(args.worker_procs):
+            procs.append(start(bot(f"worker{i}", "worker", "--tasks", tasks), env))
         base = f"http://127.0.0.1:{bot_port}"
         wait_up(base + "/healthz")
         result = asyncio.run(bench(args, base, api_port, procs[1:]))

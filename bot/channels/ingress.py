@@ -230,7 +230,8 @@ class Ingress(ABC):
             except Exception as exc:
                 return await self._send_failed(lease, item, exc)
             item.sent, item.fails, item.since = item.sent + 1, 0, 0.0
-            await self._progress(lease, item)
+            if item.sent < len(item.ops):  # after the last send the ack follows (and deletes the progress)
+                await self._progress(lease, item)
         await self._ack(lease, item)
         return None
 

@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from basics.masking import hide_secret
+from bot.channels.botapi import FastApi, markup
 from bot.channels.config import ChannelSettings
 from bot.channels.deferral import wait_or_defer
 from bot.channels.limiter import Limiter
@@ -109,6 +110,7 @@ class MessengerDoor:
         hide_secret(token)  # httpx logs Bot API URLs, which carry the token
         self.bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(self.api_base),
                                                      timeout=self.cfg.bot_api_timeout_seconds))
+        self.api = FastApi(self.bot)  # sendMessage and answerCallbackQuery as pre-serialized JSON
         self.bot_key = f"{self.channel}:{token.split(':', 1)[0]}"
         self._files: httpx.AsyncClient | None = None
 
@@ -122,7 +124,7 @@ class MessengerDoor:
         chat = chat_of(update)
         if update.callback_query is not None:
             try:
-                await self.bot.answer_callback_query(update.callback_query.id)
+                await self.api.answer_callback(update.callback_query.id)
             except Exception as exc:  # an old or repeated callback: the answer is only cosmetic
                 log.info("%s answerCallbackQuery failed: %s", self.channel, type(exc).__name__)
         if chat is None:
@@ -154,16 +156,15 @@ class MessengerDoor:
 
     async def _send(self, op: dict[str, Any]) -> None:
         chat = op["chat"]
-        markup = _markup(op)
         if op["t"] == "doc":
             data = await self._download(op["url"])
             if data is None:
-                await self.bot.send_message(chat, op["fallback"], reply_markup=markup)
+                await self.api.send_message(chat, op["fallback"], markup(op))
                 return
             await self.bot.send_document(chat, BufferedInputFile(data, op["filename"]),
-                                         caption=op.get("caption") or None, reply_markup=markup)
+                                         caption=op.get("caption") or None, reply_markup=_markup(op))
             return
-        await self.bot.send_message(chat, op["text"], reply_markup=markup)
+        await self.api.send_message(chat, op["text"], markup(op))
 
     async def _download(self, url: str) -> bytes | None:
         if self._files is None:
