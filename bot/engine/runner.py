@@ -188,11 +188,7 @@ def _stopped(flow: Flow, ctx: Ctx, stop: Stop) -> None:
     """Say the flow's last word; a refusal stays in the conversation for «چرا؟»."""
     if not stop.key:
         return
-    ctx.say(stop.key, choices=stop.choices, **stop.fields)
-    from bot.engine.followup import is_refusal, remember_refusal
-
-    if is_refusal(stop.key):
-        remember_refusal(ctx, flow.name, stop.key, stop.fields)
+    ctx.say(stop.key, choices=stop.choices, **stop.fields)  # a refusal stays for «چرا؟» (``Ctx.say``)
 
 
 def _jump(flow: Flow, ctx: Ctx, jump: Goto) -> None:
