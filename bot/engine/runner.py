@@ -9,6 +9,7 @@ from enum import Enum
 
 from bot.engine.catalog import has
 from bot.engine.context import Ctx
+from bot.engine.correction import correct_earlier
 from bot.engine.failures import ServiceFailure, own
 from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
 from bot.engine.fmt import humanize
@@ -103,12 +104,22 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
         step = flow.plan[st.step]
         if isinstance(step, (Ask, Confirm)):
             if st.awaiting == step.name and answer is not None:
+                fixed = correct_earlier(flow, ctx, answer, step) if isinstance(step, Ask) else None
+                if fixed is not None:  # «نه، تاریخ شروع … بود»: the earlier answer it names, never a failed try
+                    ctx.say("engine.corrected")
+                    st.step, st.awaiting, answer = fixed + 1, None, None
+                    continue
                 try:
                     if isinstance(step, Confirm):
                         value = _confirm_value(answer)
                     else:
                         value = step.parse(ctx, answer) if step.parse else answer.text
                 except Invalid as bad:
+                    fixed = correct_earlier(flow, ctx, answer) if isinstance(step, Ask) else None
+                    if fixed is not None:  # «نه، … بود»: back to the answer it corrects, never a failed try
+                        ctx.say("engine.corrected")
+                        st.step, st.awaiting, answer = fixed + 1, None, None
+                        continue
                     if digress is not None and not getattr(step, "free_text", False) and await digress(ctx, answer):
                         prompt(ctx, step)
                         return Outcome.WAITING
