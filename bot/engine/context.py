@@ -123,7 +123,18 @@ class Ctx:
         """Add a message from the catalog to this turn's answer."""
         msg = Outbound(self.text(key, **fields), list(choices or []), request_contact, document, list(links or []))
         self.out.append(msg)
+        from bot.engine.followup import is_refusal
+
+        if is_refusal(key):
+            self.note_refusal(key, **fields)
         return msg
+
+    def note_refusal(self, key: str, **fields: Any) -> None:
+        """Leave a refusal and its figures in the conversation, so «چرا؟» / «ولی من …» can answer about it."""
+        from bot.engine.followup import remember_refusal
+
+        flow = self.flow.name if self.flow is not None else (self.session.flow.name if self.session.flow else "")
+        remember_refusal(self, flow, key, fields)
 
     def choice(self, choice_id: str, key: str, **fields: Any) -> Choice:
         """A button whose title comes from the catalog."""

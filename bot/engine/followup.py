@@ -26,7 +26,9 @@ _OBJECT = re.compile(r"^(?:ولی|اما|آخه\s+من|من\s+که|این\s+در
 
 def is_refusal(key: str | None) -> bool:
     """Whether ``key`` refuses a service (so «چرا؟» may ask about it)."""
-    return bool(key) and (".refused." in key or has(f"{key}_why"))
+    if not key or key.endswith(("_why", "_objection")):  # the explanation itself is not a new refusal
+        return False
+    return ".refused." in key or has(f"{key}_why")
 
 
 def remember_refusal(ctx: Ctx, flow: str, key: str, fields: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from enum import Enum
 
 from bot.engine.catalog import has
 from bot.engine.context import Ctx
+from bot.engine.correction import correct_earlier
 from bot.engine.failures import ServiceFailure, own
 from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Say, Stop
 from bot.engine.fmt import humanize
@@ -103,12 +104,22 @@ async def advance(flow: Flow, ctx: Ctx, answer: Answer | None, digress: Digress 
         step = flow.plan[st.step]
         if isinstance(step, (Ask, Confirm)):
             if st.awaiting == step.name and answer is not None:
+                fixed = correct_earlier(flow, ctx, answer, step) if isinstance(step, Ask) else None
+                if fixed is not None:  # «نه، تاریخ شروع … بود»: the earlier answer it names, never a failed try
+                    ctx.say("engine.corrected")
+                    st.step, st.awaiting, answer = fixed + 1, None, None
+                    continue
                 try:
                     if isinstance(step, Confirm):
                         value = _confirm_value(answer)
                     else:
                         value = step.parse(ctx, answer) if step.parse else answer.text
                 except Invalid as bad:
+                    fixed = correct_earlier(flow, ctx, answer) if isinstance(step, Ask) else None
+                    if fixed is not None:  # «نه، … بود»: back to the answer it corrects, never a failed try
+                        ctx.say("engine.corrected")
+                        st.step, st.awaiting, answer = fixed + 1, None, None
+                        continue
                     if digress is not None and not getattr(step, "free_text", False) and await digress(ctx, answer):
                         prompt(ctx, step)
                         return Outcome.WAITING
@@ -188,11 +199,7 @@ def _stopped(flow: Flow, ctx: Ctx, stop: Stop) -> None:
     """Say the flow's last word; a refusal stays in the conversation for «چرا؟»."""
     if not stop.key:
         return
-    ctx.say(stop.key, choices=stop.choices, **stop.fields)
-    from bot.engine.followup import is_refusal, remember_refusal
-
-    if is_refusal(stop.key):
-        remember_refusal(ctx, flow.name, stop.key, stop.fields)
+    ctx.say(stop.key, choices=stop.choices, **stop.fields)  # a refusal stays for «چرا؟» (``Ctx.say``)
 
 
 def _jump(flow: Flow, ctx: Ctx, jump: Goto) -> None:

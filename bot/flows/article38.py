@@ -80,17 +80,21 @@ async def show(ctx: Ctx) -> None:
         raise Goto("contract", "article38.unknown", forget=("contract",), no=fa(number)) from None
     except Forbidden:
         raise Stop("article38.not_party", no=fa(number)) from None
-    lines = []
+    lines, refused = [], None
     for cert in c.certificates:
         fields = dict(number=fa(cert.number), date=jdate(cert.issued_on))
         if cert.state == "issued":
             lines.append(ctx.text("article38.line_issued", **fields))
         else:
             lines.append(ctx.text(f"article38.line_{cert.state}", **_reason(ctx, cert), **fields))
+            if cert.state == "refused" and refused is None:
+                refused = dict(fields, **_reason(ctx, cert), no=fa(c.contract_no), code=cert.reason_code or "")
     if not lines:
         raise Stop("article38.none_yet", no=fa(c.contract_no), subject=c.subject)
     ctx.say("article38.certificates", no=fa(c.contract_no), subject=c.subject, contractor=c.contractor_name,
             employer=c.employer_name, count=fa(len(lines)), lines="\n".join(lines))
+    if refused is not None:  # «چرا صادر نشد؟» afterwards is about this one
+        ctx.note_refusal("article38.cert_refused", **refused)
 
 
 def _asked(ctx: Ctx) -> bool:

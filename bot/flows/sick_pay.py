@@ -46,14 +46,29 @@ async def check_eligibility(ctx: Ctx) -> None:
         earlier = e.claim  # the claim already filed
         if e.reason == "already_claimed" and earlier is not None:
             raise Stop("sick_pay.refused.already_claimed_with", **_claim_fields(earlier))
-        reason = e.reason if e.reason in REFUSALS else "other"
-        raise Stop(f"sick_pay.refused.{reason}", name=ctx.slots.get("name", ""))
+        raise await refusal(ctx, e.reason)
     ctx.slots["_rec"] = {"test": e.test_positive_on, "from": e.leave_from, "to": e.leave_to}
     if e.leave_from and e.leave_to:
         ctx.say("sick_pay.on_record", name=ctx.slots.get("name", ""), test=jdate(e.test_positive_on),
                 start=jdate(e.leave_from), end=jdate(e.leave_to))
     else:
         ctx.say("sick_pay.on_record_test", name=ctx.slots.get("name", ""), test=jdate(e.test_positive_on))
+
+
+async def refusal(ctx: Ctx, reason: str | None) -> Stop:
+    """The refusal with the person's own record (insured now or until when, which kind), for «چرا؟»."""
+    key = reason if reason in REFUSALS else "other"
+    fields = {"name": ctx.slots.get("name", ""), "until": "", "kind": "", "days": ""}
+    if key in ("not_insured", "not_compulsory"):
+        try:
+            rel = await ctx.api.insurance_relationship(ctx.national_code)
+        except TaminError:
+            rel = None
+        if rel is not None:
+            fields.update(until=jdate(rel.last_insured_until) if rel.last_insured_until else "",
+                          days=number(rel.contribution_days),
+                          kind=ctx.text(f"insurance.kind.{rel.insurance_kind}") if rel.insurance_kind else "")
+    return Stop(f"sick_pay.refused.{key}", **fields)
 
 
 def _rec(ctx: Ctx, what: str) -> str | None:
@@ -191,8 +206,7 @@ async def file_claim(ctx: Ctx) -> None:
             raise Goto("sheba", "sick_pay.backend.iban_not_owned", forget=("sheba", "confirm"),
                        sheba=mask_iban(s["sheba"])) from None
         if isinstance(exc, NotEligible):
-            reason = exc.reason if exc.reason in REFUSALS else "other"
-            raise Stop(f"sick_pay.refused.{reason}", name=s.get("name", "")) from None
+            raise await refusal(ctx, exc.reason) from None
         if isinstance(exc, Conflict):
             raise Stop("sick_pay.refused.already_claimed", name=s.get("name", "")) from None
         if not isinstance(exc, InvalidInput):
