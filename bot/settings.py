@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     identity_max_mismatches: int = 3  # wrong mobile for a national code, per person per hour
     identity_max_mismatches_per_code: int = 10  # the same, from anyone, per national code per hour
     verified_ttl_seconds: int = 30 * 60
+    resume_window_minutes: int = 30  # an unfinished request is offered again («ادامه …؟») only this long after its last answer
 
     # SMS through Kavenegar: unset means the local dev outbox
     kavenegar_api_base: str = "https://api.kavenegar.com"

@@ -148,6 +148,14 @@ class Engine:
             turn.choice = self._typed_choice(turn.ctx, turn.text)
         return False
 
+    async def deep_link(self, turn: Turn) -> bool:
+        """``/start <service>`` (a Telegram or Bale deep link, the web page's ``?start=``): open that service."""
+        name = deep_link_service(turn.raw, self.flows)
+        if name is None:
+            return False
+        await self._start(turn.ctx, name, text="")
+        return True
+
     async def command(self, turn: Turn) -> bool:
         """«لغو», «منو», «راهنما», «کارشناس»… typed or pressed, anywhere."""
         command = command_of(turn.text, turn.choice)
@@ -201,6 +209,7 @@ class Engine:
     # ---- inside a flow ------------------------------------------------------------------
 
     async def _continue(self, ctx: Ctx, answer: Answer | None) -> None:
+        ctx.session.flow.at = int(time.time())
         flow = self.flows.get(ctx.session.flow.name)
         if flow is None:  # a flow that no longer exists after an upgrade
             ctx.session.flow = None
@@ -248,12 +257,15 @@ class Engine:
         if events is not None:
             await events.flow_ended(ctx.inbound, flow.name, "done", None)
         s.flow = None
+        if s.suspended and not self._recent(s.suspended):
+            s.suspended = None  # left too long ago: no «ادامه …؟» after this service
+        offer = bool(s.suspended) and s.suspended.name in self.flows and ctx.channel is not Channel.SMS
         if not ctx.out:  # «نه ممنون» to the last offer: never a silent turn
             key = flow.closing if flow.closing and has(flow.closing) else "engine.closing"
-            ctx.say(key, choices=[] if s.suspended else self._menu(ctx))
-            if not s.suspended:
+            ctx.say(key, choices=[] if offer else self._menu(ctx))
+            if not offer:
                 return
-        if s.suspended and s.suspended.name in self.flows:
+        if offer:  # on SMS the result goes alone; the unfinished request waits as the menu's first option
             title = ctx.text(self.flows[s.suspended.name].title)
             ctx.say("engine.resume_offer", title=title, choices=[
                 ctx.choice("resume", "engine.resume_yes"), ctx.choice("no_resume", "engine.resume_no"),
@@ -285,7 +297,8 @@ class Engine:
             raise _Switch(parsed.intent)
         return False
 
-    async def _start(self, ctx: Ctx, name: str, text: str, prefill: dict[str, str] | None = None) -> None:
+    async def _start(self, ctx: Ctx, name: str, text: str, prefill: dict[str, str] | None = None,
+                     entities: list[dict] | None = None) -> None:
         s = ctx.session
         if s.flow and s.flow.name != name:
             s.suspended = s.flow
@@ -295,6 +308,7 @@ class Engine:
         s.misunderstood = 0
         forget_refusal(ctx)
         self._prefill(ctx, text)
+        self._take_entities(ctx, self.flows[name], entities or [])
         if self.deps.events is not None:
             await self.deps.events.flow_started(ctx.inbound, name)
         await self._continue(ctx, None)
@@ -308,6 +322,19 @@ class Engine:
         code = national_code(text)
         if code:
             ctx.state.slots["national_code"] = code
+
+    def _take_entities(self, ctx: Ctx, flow: Flow, entities: list[dict]) -> None:
+        """What the request itself named (a workshop code, a contract number) fills the slots the flow takes."""
+        for entity in entities:
+            slot = flow.entities.get(str(entity.get("entity", "")))
+            value = str(entity.get("value", ""))
+            if slot and slot not in ctx.state.slots and _SAFE_VALUE.fullmatch(value):
+                ctx.state.slots[slot] = value
+
+    def _recent(self, state: FlowState) -> bool:
+        """Whether a suspended request was last answered within the resume window."""
+        window = getattr(self.deps.settings, "resume_window_minutes", 30) * 60
+        return bool(state.at) and time.time() - state.at <= window
 
     async def _resume(self, ctx: Ctx) -> None:
         s = ctx.session
@@ -349,12 +376,12 @@ class Engine:
         if self._follow_up(ctx, text, intent):
             return
         if intent in self.flows:
-            await self._start(ctx, intent, text)
+            await self._start(ctx, intent, text, entities=parsed.entities)
             return
         if intent in INTENT_COMMANDS:
             await self._command(ctx, INTENT_COMMANDS[intent])
             return
-        if intent == "affirm" and s.suspended:
+        if intent == "affirm" and s.suspended and self._recent(s.suspended):
             await self._resume(ctx)
             return
         s.misunderstood = 0 if intent != "out_of_scope" else s.misunderstood
@@ -486,7 +513,7 @@ class Engine:
     def _resume_choice(self, ctx: Ctx) -> list[Choice]:
         """A first button that takes a returning person back to their unfinished request."""
         pending = ctx.session.suspended
-        if pending is None or pending.name not in self.flows:
+        if pending is None or pending.name not in self.flows or not self._recent(pending):
             return []
         return [ctx.choice("resume", "engine.resume_button", title=ctx.text(self.flows[pending.name].title))]
 
@@ -544,6 +571,18 @@ def service_choice_id(flow: str, **prefill: str) -> str:
     return cid[:64]
 
 
+_DEEP_LINK = re.compile(r"/start(?:@\w+)?\s+([\w-]{1,64})")
+
+
+def deep_link_service(raw: str, flows: dict[str, Flow]) -> str | None:
+    """The service a ``/start <service>`` message opens (its flow name, any case), or None."""
+    found = _DEEP_LINK.fullmatch((raw or "").strip())
+    if not found:
+        return None
+    name = found.group(1).lower().replace("-", "_")
+    return name if name in flows else None
+
+
 def _service_choice(choice: str, flows: dict[str, Flow] | None = None) -> tuple[str, dict[str, str]]:
     """The flow and prefilled slots of a service button; only slots the flow declares, with safe values."""
     name, *parts = choice[4:].split("|")
@@ -569,7 +608,7 @@ def _normalize(text: str) -> str:
 
 
 HANDLERS: list[Handler] = [
-    Engine.stale_button, Engine.edited, Engine.typed_choice, Engine.command, Engine.handoff, carry_over,
+    Engine.stale_button, Engine.edited, Engine.typed_choice, Engine.deep_link, Engine.command, Engine.handoff, carry_over,
     Engine.service_button,
     Engine.resume_button, Engine.in_flow, Engine.understand,
 ]

@@ -350,6 +350,7 @@ class Flow:
     faq: dict[str, str] = field(default_factory=dict)  # digression intent → catalog key
     opening: list[Step] = field(default_factory=list)  # run before the proof: may read only the request
     prefill: tuple[str, ...] = ()  # slots a service button (a notice's) may fill: ``svc:name|slot=value``
+    entities: dict[str, str] = field(default_factory=dict)  # NLU entity of the first message → the slot it fills
     closing: str = ""  # said when the flow ends with nothing said («نه ممنون» to its last offer)
     _plan: list[Step] | None = field(default=None, init=False, repr=False, compare=False)
 

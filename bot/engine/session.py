@@ -19,9 +19,12 @@ class FlowState:
     awaiting: str | None = None  # the step whose answer we wait for
     tries: int = 0  # wrong answers to the awaited step
     slots: dict[str, Any] = field(default_factory=dict)
+    at: int = 0  # when the person last answered in it (epoch seconds): a suspended flow is offered while recent
 
     def to_json(self) -> dict:
         d = {"n": self.name, "s": self.step, "sl": self.slots}
+        if self.at:
+            d["at"] = self.at
         if self.awaiting:
             d["a"] = self.awaiting
         if self.tries:
@@ -30,7 +33,8 @@ class FlowState:
 
     @classmethod
     def from_json(cls, d: dict) -> FlowState:
-        return cls(name=d["n"], step=d.get("s", 0), awaiting=d.get("a"), tries=d.get("t", 0), slots=d.get("sl", {}))
+        return cls(name=d["n"], step=d.get("s", 0), awaiting=d.get("a"), tries=d.get("t", 0), slots=d.get("sl", {}),
+                   at=int(d.get("at") or 0))
 
 
 @dataclass(slots=True)

@@ -111,6 +111,7 @@ FLOW = Flow(
     name="article38",
     title="menu.article38",
     prefill=("contract",),
+    entities={"contract_number": "contract"},
     faq={"faq_documents": "article38.faq_documents", "faq_cost": "article38.faq_cost",
          "faq_why": "article38.faq_why"},
     steps=[

@@ -148,6 +148,7 @@ FLOW = Flow(
     name="employer_debt",
     title="menu.employer_debt",
     prefill=("workshop",),
+    entities={"workshop_code": "workshop"},
     faq={"faq_documents": "debt.faq_documents", "faq_cost": "debt.faq_cost", "faq_why": "debt.faq_why"},
     identity="workshop",
     steps=[

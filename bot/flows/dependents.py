@@ -28,6 +28,7 @@ REFUSALS = ("child_over_age", "daughter_married_or_employed", "husband_not_eligi
 _NC_REASONS = {"length": "dependents.nc_length", "checksum": "dependents.nc_checksum",
                "repeated": "dependents.nc_checksum"}
 _ADD = re.compile(r"اضافه|افزودن|ثبت|تحت\s*(پوشش|تکفل)|زیر\s*پوشش|بیمه\s*(کن|کردن|کنم)|add|ezafe")
+_COVER = re.compile(r"بیمه|پوشش|تکفل|تبعی")  # «مادرم هم از بیمه من استفاده کنه»: a relation named with the cover
 _LIST = re.compile(r"لیست|فهرست|مشاهده|ببینم|نمایش|کیا|چه\s*کسانی")
 
 
@@ -63,7 +64,7 @@ def _relation_title(ctx: Ctx, relation: str | None) -> str:
 async def take_request(ctx: Ctx) -> None:
     """When the first message already asks to add someone («پسرم را اضافه کنید»), keep the relation."""
     text = ctx.inbound.text or ""
-    if not text or _LIST.search(text) or not _ADD.search(text):
+    if not text or _LIST.search(text) or not (_ADD.search(text) or _COVER.search(text)):
         return
     from bot.nlu.normalize import normalize
 

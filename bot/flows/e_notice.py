@@ -121,6 +121,7 @@ FLOW = Flow(
     title="menu.e_notice",
     faq={"faq_documents": "e_notice.faq_documents", "faq_cost": "e_notice.faq_cost", "faq_why": "e_notice.faq_why"},
     identity="workshop",
+    entities={"workshop_code": "workshop"},
     steps=[
         Do("load", load),
         Ask("page", "e_notice.page", parse=parse_page, choices=page_choices, fields=page_fields, keep=False,

@@ -76,6 +76,19 @@ async def load(ctx: Ctx) -> None:
     ctx.slots["_has_objections"] = bool(filed)
     if not any(not i["open"] for i in _items(ctx)):
         raise Stop("objection.nothing_open" if filed else "objection.no_debt", **label)
+    _preselect(ctx)
+
+
+def _preselect(ctx: Ctx) -> None:
+    """A notice's «اعتراض به بدهی» button names its debt item: file against it without asking which."""
+    wanted = ctx.slots.pop("debt_id", None)
+    item = _item(ctx, wanted) if wanted else {}
+    if not item:
+        return
+    if item["open"]:
+        ctx.say("objection.preselected_open", id=item["id"])
+        return
+    ctx.slots["item"], ctx.slots["new"] = item["id"], True
 
 
 def new_choices(ctx: Ctx) -> list[Choice]:
@@ -211,7 +224,8 @@ async def file(ctx: Ctx) -> None:
 FLOW = Flow(
     name="objection",
     title="menu.objection",
-    prefill=("workshop", "objection"),
+    prefill=("workshop", "objection", "debt_id"),
+    entities={"workshop_code": "workshop"},
     faq={"faq_documents": "objection.faq_documents", "faq_cost": "objection.faq_cost",
          "faq_why": "objection.faq_why"},
     identity="workshop",
