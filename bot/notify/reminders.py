@@ -17,7 +17,7 @@ from bot.engine.catalog import t
 from bot.engine.dialogue import service_choice_id
 from bot.engine.fmt import code, jdate
 from bot.notify import render
-from bot.notify.model import BackendEvent
+from bot.notify.model import MESSENGERS, BackendEvent
 
 KIND = "reminder_due"
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -64,7 +64,8 @@ async def schedule(notify: Any, national_code: str, mobile: str, what: str, jala
     now = notify.clock() if now is None else now
     event = event_of(national_code, mobile, what, jalali_date, ref)
     due = max(due_time(what, jalali_date), now)
-    fresh = await notify.ledger.add(await plan(notify.ledger, [event]), now)
+    doors = getattr(notify, "reachable", None) or MESSENGERS  # the web chat too in the embedded default
+    fresh = await notify.ledger.add(await plan(notify.ledger, [event], reachable=doors), now)
     if fresh:
         queue = notify.queue("reminders")
         if due <= now:
