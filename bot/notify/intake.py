@@ -9,9 +9,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.notify.ledger import Ledger
+from bot.notify.memqueue import MemoryQueue
 from bot.notify.model import MESSENGERS, BackendEvent
 from bot.notify.plan import plan
-from bot.notify.memqueue import MemoryQueue
 from bot.notify.queue import NoticeQueue
 
 log = logging.getLogger("tamin.notify.intake")

@@ -12,8 +12,8 @@ from bot.notify.clock import Clock, system_clock
 from bot.notify.config import NotifySettings
 from bot.notify.intake import Intake
 from bot.notify.ledger import Ledger
-from bot.notify.memqueue import MemoryBroker, MemoryQueue
 from bot.notify.limits import Gate, NoGate, bot_key
+from bot.notify.memqueue import MemoryBroker, MemoryQueue
 from bot.notify.model import MESSENGERS, SMS, WEB
 from bot.notify.poller import EventPoller
 from bot.notify.queue import NoticeQueue
