@@ -192,3 +192,9 @@ class PendingReplies:
         if not user or len(user) > 160:
             return []
         return await pending(self.db, user)
+
+    async def put(self, user_key: str, message: dict) -> None:
+        """Keep ``message`` (an ``Outbound.as_json()`` shape: a notice) for ``user_key``'s next poll."""
+        user = user_key.removeprefix(f"{Channel.WEB.value}:")
+        async with self.db.session() as s:
+            s.add(PendingReply(user=user[:160], message=message, created_at=time.time()))

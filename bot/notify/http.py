@@ -42,7 +42,7 @@ def _events(body: object) -> list[BackendEvent] | None:
 async def receive_events(request: Request) -> JSONResponse:
     """Back-end events, signed with HMAC-SHA256 over ``timestamp.body``; a seen event id is refused."""
     notify = getattr(request.app.state, "notify", None)
-    secret = request.app.state.settings.events_hmac_secret
+    secret = getattr(request.app.state, "events_secret", None)
     if notify is None or not secret:
         return JSONResponse({"error": "not_configured"}, status_code=503)
     body = await request.body()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.notify.ledger import Ledger
-from bot.notify.model import BackendEvent
+from bot.notify.memqueue import MemoryQueue
+from bot.notify.model import MESSENGERS, BackendEvent
 from bot.notify.plan import plan
 from bot.notify.queue import NoticeQueue
 
@@ -45,12 +46,13 @@ def check_signature(secret: str, timestamp: str | None, signature: str | None, b
 class Intake:
     """Turns events into queued notices; the same event twice makes its notices once."""
 
-    def __init__(self, ledger: Ledger, queue: NoticeQueue) -> None:
-        self.ledger, self.queue = ledger, queue
+    def __init__(self, ledger: Ledger, queue: NoticeQueue | MemoryQueue,
+                 reachable: Collection[str] = MESSENGERS) -> None:
+        self.ledger, self.queue, self.reachable = ledger, queue, reachable
 
     async def accept(self, events: Sequence[BackendEvent], source: str, campaign: str | None = None) -> Accepted:
         """Record and queue the notices of ``events``; then remember the events as seen."""
-        notices = await plan(self.ledger, events, campaign)
+        notices = await plan(self.ledger, events, campaign, self.reachable)
         fresh = await self.ledger.add(notices)
         if fresh:
             await self.queue.put(fresh)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.limiter import RedisLimiter
+from bot.channels.limiter import MemoryLimiter, RedisLimiter
 from bot.notify.config import NotifySettings
 from bot.notify.model import SMS, Notice
 
@@ -17,10 +17,15 @@ def bot_key(channel: str, token: str | None) -> str:
 
 
 class Gate:
-    """Waits until a notice may go: the bot's (or SMS line's) rate and the chat's own."""
+    """Waits until a notice may go: the bot's (or SMS line's) rate and the chat's own (Redis, or memory)."""
 
     def __init__(self, redis, cfg: NotifySettings, keys: dict[str, str] | None = None, prefix: str = PREFIX) -> None:
         self.keys = keys or {}
+        if redis is None:  # the embedded default: one process, buckets in memory
+            self.messenger: RedisLimiter | MemoryLimiter = MemoryLimiter(cfg.messenger_rate, cfg.chat_rate,
+                                                                         cfg.chat_burst)
+            self.sms: RedisLimiter | MemoryLimiter = MemoryLimiter(cfg.sms_rate, cfg.chat_rate, cfg.chat_burst)
+            return
         self.messenger = RedisLimiter(redis, cfg.messenger_rate, cfg.chat_rate, cfg.chat_burst, prefix=prefix)
         self.sms = RedisLimiter(redis, cfg.sms_rate, cfg.chat_rate, cfg.chat_burst, prefix=prefix)
 

@@ -9,6 +9,7 @@ from typing import Any
 URGENT, BULK = "urgent", "bulk"
 MESSENGERS = ("telegram", "bale")
 SMS = "sms"
+WEB = "web"  # the web chat: reachable only in the embedded default (the page polls for what waits)
 
 # Ledger states
 QUEUED, SENDING, SENT, DELIVERED, FAILED, OPTED_OUT, RETRY = (
@@ -53,8 +54,8 @@ class Notice:
 
     event_id: str
     recipient: str  # national code, or m:<mobile>
-    channel: str  # telegram, bale or sms
-    address: str  # chat id or mobile
+    channel: str  # telegram, bale, sms or web
+    address: str  # chat id, mobile or web conversation key
     kind: str  # the event type
     priority: str = BULK
     facts: dict[str, Any] = field(default_factory=dict)

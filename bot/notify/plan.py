@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from basics.digits import to_ascii
@@ -40,8 +40,16 @@ def facts_of(event: BackendEvent, rec: Recipient) -> dict[str, Any]:
     return keep
 
 
-async def plan(ledger: Ledger, events: Sequence[BackendEvent], campaign: str | None = None) -> list[Notice]:
-    """The notices of ``events``: to a linked messenger account, else by SMS to the registered mobile."""
+def account_of(rec: Recipient, links: dict[str, list[tuple[str, str, float]]],
+               reachable: Collection[str]) -> tuple[str, str, float] | None:
+    """The linked account a notice goes to: a messenger first, then another reachable door (the web chat)."""
+    accounts = [a for s in rec.subjects() for a in links.get(s, []) if a[0] in reachable]
+    return next((a for a in accounts if a[0] in MESSENGERS), None) or next(iter(accounts), None)
+
+
+async def plan(ledger: Ledger, events: Sequence[BackendEvent], campaign: str | None = None,
+               reachable: Collection[str] = MESSENGERS) -> list[Notice]:
+    """The notices of ``events``: to a linked account on a ``reachable`` door, else by SMS to the mobile."""
     wanted: list[tuple[BackendEvent, Recipient, str]] = []
     for ev in events:
         for rec in recipients(ev):
@@ -51,7 +59,7 @@ async def plan(ledger: Ledger, events: Sequence[BackendEvent], campaign: str | N
     links = await ledger.links_for([s for _, rec, _ in wanted for s in rec.subjects()])
     out: list[Notice] = []
     for ev, rec, prio in wanted:
-        account = next((a for s in rec.subjects() for a in links.get(s, []) if a[0] in MESSENGERS), None)
+        account = account_of(rec, links, reachable)
         if account is not None:
             channel, address = account[0], account[1]
         elif rec.mobile:

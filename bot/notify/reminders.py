@@ -18,7 +18,7 @@ from bot.engine.dialogue import service_choice_id
 from bot.engine.fmt import code, jdate
 from bot.engine.reminders import Taken
 from bot.notify import render
-from bot.notify.model import BackendEvent
+from bot.notify.model import MESSENGERS, BackendEvent
 
 KIND = "reminder_due"
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -66,7 +66,8 @@ async def schedule(notify: Any, national_code: str, mobile: str, what: str, jala
     now = notify.clock() if now is None else now
     event = event_of(national_code, mobile, what, jalali_date, ref)
     due = max(due_time(what, jalali_date), now)
-    planned = await plan(notify.ledger, [event])
+    doors = getattr(notify, "reachable", None) or MESSENGERS  # the web chat too in the embedded default
+    planned = await plan(notify.ledger, [event], reachable=doors)
     fresh = await notify.ledger.add(planned, now)
     if fresh:
         queue = notify.queue("reminders")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.notify.clock import Clock, system_clock
@@ -12,11 +13,12 @@ from bot.notify.config import NotifySettings
 from bot.notify.intake import Intake
 from bot.notify.ledger import Ledger
 from bot.notify.limits import Gate, NoGate, bot_key
-from bot.notify.model import SMS
+from bot.notify.memqueue import MemoryBroker, MemoryQueue
+from bot.notify.model import MESSENGERS, SMS, WEB
 from bot.notify.poller import EventPoller
 from bot.notify.queue import NoticeQueue
 from bot.notify.reports import StatusPoller
-from bot.notify.senders import BotApiSender, KavenegarSender, OutboxSender, Sender
+from bot.notify.senders import BotApiSender, KavenegarSender, OutboxSender, Sender, WebSender
 from bot.notify.worker import Dispatcher, consumer_name
 
 log = logging.getLogger("tamin.notify")
@@ -33,8 +35,10 @@ def make_redis(url: str, cluster: bool = False) -> Any:
     return redis_client(url, cluster, socket_timeout=15.0, connect_timeout=3.0)
 
 
-def make_senders(settings: Any, cfg: NotifySettings, sms_gateway: Any = None) -> dict[str, Sender]:
-    """A sender per channel that has credentials: Bot API for messengers, Kavenegar (or the outbox) for SMS."""
+def make_senders(settings: Any, cfg: NotifySettings, sms_gateway: Any = None,
+                 web_box: Callable[[], Any] | None = None) -> dict[str, Sender]:
+    """A sender per channel that has credentials: Bot API for messengers, Kavenegar (or the outbox) for SMS,
+    and, given ``web_box`` (the web chat's pending messages), the web chat."""
     bots = {}
     if settings.telegram_bot_token:
         bots["telegram"] = (settings.telegram_api_base, settings.telegram_bot_token)
@@ -53,6 +57,8 @@ def make_senders(settings: Any, cfg: NotifySettings, sms_gateway: Any = None) ->
         out[SMS] = KavenegarSender(client, settings.kavenegar_sender)
     elif sms_gateway is not None:
         out[SMS] = OutboxSender(sms_gateway)
+    if web_box is not None:
+        out[WEB] = WebSender(web_box)
     return out
 
 
@@ -65,22 +71,28 @@ class Notify:
         self.settings, self.redis, self.ledger, self.senders = settings, redis, ledger, senders
         self.cfg = cfg or NotifySettings()
         self.store, self.api, self.clock = store, api, clock
-        self.intake = Intake(ledger, self.queue("intake"))
+        self.broker = MemoryBroker() if redis is None else None  # the embedded default's queue
+        self.reachable = (*MESSENGERS, WEB) if WEB in senders else MESSENGERS  # doors a linked account is on
+        self.intake = Intake(ledger, self.queue("intake"), self.reachable)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self.dispatchers: list[Dispatcher] = []
 
     @classmethod
     def from_settings(cls, settings: Any, db: Any, *, cfg: NotifySettings | None = None, store: Any = None,
-                      api: Any = None, sms_gateway: Any = None, clock: Clock = system_clock) -> Notify:
-        """Built from the bot's settings and a ``bot.storage.Database``; needs REDIS_URL."""
+                      api: Any = None, sms_gateway: Any = None, web_box: Callable[[], Any] | None = None,
+                      clock: Clock = system_clock) -> Notify:
+        """Built from the bot's settings and a ``bot.storage.Database``; without REDIS_URL the queue is in memory."""
         cfg = cfg or NotifySettings()
-        return cls(settings, make_redis(settings.redis_url, bool(getattr(settings, "redis_cluster", False))),
-                   Ledger(db.engine),
-                   make_senders(settings, cfg, sms_gateway), cfg=cfg, store=store, api=api, clock=clock)
+        redis = make_redis(settings.redis_url, bool(getattr(settings, "redis_cluster", False))) \
+            if settings.redis_url else None
+        return cls(settings, redis, Ledger(db.engine),
+                   make_senders(settings, cfg, sms_gateway, web_box), cfg=cfg, store=store, api=api, clock=clock)
 
-    def queue(self, consumer: str | None = None) -> NoticeQueue:
-        """The queue as seen by one consumer."""
+    def queue(self, consumer: str | None = None) -> NoticeQueue | MemoryQueue:
+        """The queue as seen by one consumer: Redis Streams, or this process's memory."""
+        if self.broker is not None:
+            return MemoryQueue(self.broker, consumer or consumer_name())
         return NoticeQueue(self.redis, self.cfg.prefix, self.cfg.group, consumer or consumer_name())
 
     def gate(self) -> Gate | NoGate:
@@ -135,5 +147,6 @@ class Notify:
                 closed.add(id(sender))
                 with contextlib.suppress(Exception):
                     await sender.aclose()
-        with contextlib.suppress(Exception):
-            await self.redis.aclose()
+        if self.redis is not None:
+            with contextlib.suppress(Exception):
+                await self.redis.aclose()

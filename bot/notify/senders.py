@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
+from bot.engine.messages import Outbound
 from bot.notify.model import Notice
 from bot.notify.render import Rendered
 
@@ -131,6 +133,27 @@ class OutboxSender:
 
     async def send(self, notice: Notice, msg: Rendered) -> str | None:
         await self.gateway.send_text(notice.address, msg.text)
+        return None
+
+    async def already_sent(self, notice: Notice) -> str | None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+class WebSender:
+    """The embedded default's web chat: the notice waits with the conversation's pending messages, which the
+    page polls (``/api/chat/pending``), its buttons the notice's choices."""
+
+    def __init__(self, box: Callable[[], Any]) -> None:
+        self.box = box  # the app's pending messages (the console's), looked up when a notice goes
+
+    async def send(self, notice: Notice, msg: Rendered) -> str | None:
+        box = self.box()
+        if box is None:
+            raise SendFailed("web: no pending messages", False, unreachable=True)
+        await box.put(notice.address, Outbound(msg.text, list(msg.choices)).as_json())
         return None
 
     async def already_sent(self, notice: Notice) -> str | None:
