@@ -67,7 +67,9 @@ def test_the_dead_letter_count_is_on_metrics(fakes):
     api, sms = fakes
     with bot_server(bot_env(api, sms, REDIS_DB, INGRESS_WORKERS="0")) as url:
         r = redis.Redis.from_url(REDIS_DB)
-        r.rpush("tamin:ing:{q}:dead", '{"item": {"id": "x", "user": "telegram:1"}, "error": "e", "at": 1}')
+        from bot.channels.ingress import RedisIngress
+
+        r.rpush(RedisIngress(r, "tamin:ing").shard("telegram:1") + ":dead", '{"item": {"id": "x", "user": "telegram:1"}, "error": "e", "at": 1}')
         r.close()
         text = httpx.get(f"{url}/metrics", timeout=10).text
         assert 'tamin_queue_depth{queue="ingress_dead_letters"} 1.0' in text

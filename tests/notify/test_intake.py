@@ -40,6 +40,7 @@ def events_url(bot_api, kavenegar, redis9, database):
 
     app = FastAPI(lifespan=lifespan)
     app.state.settings = settings
+    app.state.events_secret = settings.events_hmac_secret
     app.include_router(router)
     with ServerThread(app) as server:
         yield server.url
