@@ -9,7 +9,8 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.console.conftest import AGENT, SUPERVISOR
-from tests.support.chat import Chat, plain
+from tests.support.browser import outbox_code
+from tests.support.chat import Chat
 
 CALLER_NC, CALLER_MOBILE = "0093337426", "09120000107"  # persona former-insured-40
 TG_USER = 777001
@@ -28,13 +29,6 @@ def _sign_in(browser, console, who, artifacts=None, start="/console/guide"):
     page.wait_for_load_state()
     return ctx, page
 
-
-def _otp(console) -> str:
-    for text in reversed(console.outbox(CALLER_MOBILE)):
-        found = re.search(r"\d{6}", plain(text))
-        if found:
-            return found.group(0)
-    raise AssertionError("no one-time code in the outbox")
 
 
 def _traffic(console) -> None:
@@ -94,7 +88,7 @@ def test_agent_day_in_the_browser(console, chromium, artifacts, simulator_url):
         page.press("input[name=text]", "Enter")
         page.wait_for_load_state()
     assert "کد تأیید" in page.inner_text("#turns")
-    page.fill("input[name=text]", _otp(console))
+    page.fill("input[name=text]", outbox_code(console.url, CALLER_MOBILE))
     page.press("input[name=text]", "Enter")
     page.wait_for_load_state()
     turns = page.inner_text("#turns")

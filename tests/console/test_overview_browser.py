@@ -9,17 +9,10 @@ import httpx
 
 from tests.console.conftest import AGENT
 from tests.console.test_browser import _sign_in
-from tests.support.chat import plain
+from tests.support.browser import outbox_code
 
 WORKER_NC, WORKER_MOBILE = "0053081617", "09120000105"  # persona worker-insured
 
-
-def _code(console) -> str:
-    for text in reversed(console.outbox(WORKER_MOBILE)):
-        found = re.search(r"\d{6}", plain(text))
-        if found:
-            return found.group(0)
-    raise AssertionError("no one-time code in the outbox")
 
 
 def _audit_rows(console, action: str):
@@ -45,7 +38,7 @@ def test_agent_sees_the_callers_overview_and_starts_a_service_from_it(console, c
         page.fill("input[name=text]", answer)
         page.press("input[name=text]", "Enter")
         page.wait_for_load_state()
-    page.fill("input[name=text]", _code(console))
+    page.fill("input[name=text]", outbox_code(console.url, WORKER_MOBILE))
     page.press("input[name=text]", "Enter")
     page.wait_for_load_state()
     assert "هویت تأیید شد" in page.inner_text("main")
