@@ -46,6 +46,14 @@ class _Switch(Exception):
         self.flow = flow
 
 
+class _Restart(Exception):
+    """Mid-flow, a message that starts over: the same service asked afresh, or another person speaking."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
 class _Command(Exception):
     def __init__(self, command: str) -> None:
         super().__init__(command)
@@ -222,6 +230,10 @@ class Engine:
             ctx.session.flow = None
             await self._start(ctx, switch.flow, text="")
             return
+        except _Restart as restart:
+            ctx.session.flow = None
+            await self._understand(ctx, restart.text)
+            return
         except _Command as cmd:
             await self._command(ctx, cmd.command)
             return
@@ -276,6 +288,8 @@ class Engine:
 
     async def _digress(self, ctx: Ctx, answer: Answer) -> bool:
         """A question in the middle of a flow: answer it and stay, or switch service."""
+        if answer.text and self._other_person_in_flow(ctx, answer.text):
+            return True
         if not answer.text or not re.search(r"[^\W\d_]", answer.text):
             return False
         parsed = await self.deps.nlu.parse(answer.text)
@@ -293,9 +307,24 @@ class Engine:
         if parsed.intent in INFO:
             ctx.say(INFO[parsed.intent])
             return True
-        if parsed.intent in self.flows and parsed.intent != flow.name and parsed.confidence >= 0.6:
+        if parsed.intent in self.flows and parsed.confidence >= 0.6:
+            if parsed.intent == flow.name:  # «وضعیت مستمری» again at its own last question: start it afresh
+                raise _Restart(answer.text)
             raise _Switch(parsed.intent)
         return False
+
+    def _other_person_in_flow(self, ctx: Ctx, text: str) -> bool:
+        """A national code that is not the verified one, where the open question takes none.
+
+        On SMS the phone's owner stays verified, is told this phone is not the other person's, and the
+        question stands; elsewhere the conversation starts over for the person now speaking.
+        """
+        ident = ctx.session.verified()
+        if ident is None or not self._someone_else(ctx, text):
+            if ident is not None and ctx.session.verified() is None:
+                raise _Restart(text)
+            return False
+        return True
 
     async def _start(self, ctx: Ctx, name: str, text: str, prefill: dict[str, str] | None = None,
                      entities: list[dict] | None = None) -> None:

@@ -22,3 +22,25 @@ def test_a_second_person_on_a_verified_phone_never_gets_the_owners_data(doors_bo
         assert "به نام صاحب کد ملی" in answer and "۱۴۲۰" in answer and "گوشی خود" in answer, answer
     again = plain("\n".join(user.say("مستمری")))  # the owner, on their own phone, is still served
     assert "185432000" in again, again
+
+
+def test_a_second_person_at_the_owners_open_question_is_told_whose_phone_this_is(doors_bot, fake_sms):
+    user = SmsUser(doors_bot, fake_sms, RETIRED[1])
+    served = plain("\n".join(user.say("وضعیت مستمری")))
+    if "185432000" not in served:  # the phone's owner proves who they are once
+        served = plain("\n".join(user.say(RETIRED[0])))
+    assert "185432000" in served and "گواهی" in served, served
+    answer = "\n".join(user.say(f"من زهرا احمدی هستم کد ملی من {SPOUSE_NC} مستمری من چقدر است"))
+    assert "185432000" not in plain(answer) and "(بله) یا" not in answer, answer
+    assert "به نام صاحب کد ملی" in answer and "۱۴۲۰" in answer, answer
+
+
+def test_the_same_service_asked_again_at_its_last_question_starts_it_afresh(doors_bot, fake_sms):
+    user = SmsUser(doors_bot, fake_sms, RETIRED[1])
+    served = plain("\n".join(user.say("وضعیت مستمری")))
+    if "185432000" not in served:
+        served = plain("\n".join(user.say(RETIRED[0])))
+    assert "گواهی" in served, served
+    for _ in range(3):  # days later, the same phone asks again while the certificate question is open
+        again = "\n".join(user.say("وضعیت مستمری"))
+        assert "185432000" in plain(again) and "معتبر نبود" not in again and "(بله) یا" not in again, again
