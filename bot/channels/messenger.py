@@ -94,7 +94,7 @@ def to_inbound(channel: Channel, update: Update) -> Inbound | None:
                                                           c.first_name or ""), message_id=str(msg.message_id))
     if msg.text:
         return Inbound(channel, str(chat), text=msg.text, message_id=str(msg.message_id))
-    return None
+    return Inbound(channel, str(chat), message_id=str(msg.message_id), media=True)
 
 
 class MessengerDoor:

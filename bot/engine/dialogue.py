@@ -150,6 +150,19 @@ class Engine:
             self._reprompt(ctx)
         return True
 
+    async def media(self, turn: Turn) -> bool:
+        """A photo, sticker or voice message: say what can be read, and ask the open question again."""
+        ctx = turn.ctx
+        if not ctx.inbound.media:
+            return False
+        s = ctx.session
+        if s.flow and s.flow.awaiting and s.flow.name in self.flows:
+            ctx.say("engine.media_in_flow")
+            self._reprompt(ctx)
+        else:
+            ctx.say("engine.media", choices=self._menu_button(ctx))
+        return True
+
     async def typed_choice(self, turn: Turn) -> bool:
         """A typed number or button title picks that button (never handles the turn by itself)."""
         if turn.choice is None and turn.text and turn.ctx.session.choices:
@@ -637,7 +650,7 @@ def _normalize(text: str) -> str:
 
 
 HANDLERS: list[Handler] = [
-    Engine.stale_button, Engine.edited, Engine.typed_choice, Engine.deep_link, Engine.command, Engine.handoff, carry_over,
+    Engine.stale_button, Engine.edited, Engine.media, Engine.typed_choice, Engine.deep_link, Engine.command, Engine.handoff, carry_over,
     Engine.service_button,
     Engine.resume_button, Engine.in_flow, Engine.understand,
 ]

@@ -40,6 +40,7 @@ class Inbound:
     contact: Contact | None = None
     message_id: str | None = None
     edited: bool = False  # a messenger edit of an earlier message: an answer only while a question is open
+    media: bool = False  # a photo, sticker, voice or file: nothing the engine can read, but it is answered
 
     @property
     def key(self) -> str:

@@ -41,3 +41,19 @@ def test_a_group_message_gets_one_line_asking_to_write_privately(doors_bot, fake
     out = [message(c) for c in wait_new(lambda: fake_bot_api.sent_to(group, TG_TOKEN), 0)]
     assert len(out) == 1 and "خصوصی" in out[0]["text"] and "\n" not in out[0]["text"], out
     assert not user.sent()  # nothing personal anywhere
+
+
+def test_a_sticker_at_an_open_question_is_answered_and_the_question_asked_again(doors_bot, fake_bot_api):
+    user = MessengerUser(doors_bot, fake_bot_api, "bale", "sticker-mid")
+    user.say("/start")
+    asked = user.press("svc:pension_status")
+    assert "کد ملی" in asked[-1]["text"], asked
+    sticker = user.text_update("")
+    sticker["message"].pop("text", None)
+    sticker["message"]["sticker"] = {"file_id": "st1", "file_unique_id": "u1", "type": "regular",
+                                     "width": 512, "height": 512, "is_animated": False, "is_video": False}
+    answer = user.turn(sticker)
+    text = "\n".join(m["text"] for m in answer)
+    assert "نوشتاری" in text and "کد ملی" in answer[-1]["text"], answer
+    answer = user.say("0016383230")  # the question still stands: the code is taken
+    assert "همراه" in answer[-1]["text"], answer
