@@ -43,8 +43,13 @@ def number_choices(session: Session, outs: list[Outbound]) -> None:
 
 
 def typed_number(session: Session, n: int) -> str | None:
-    """The button offered last that carries number ``n`` in this service, or None."""
+    """The button offered last that carries number ``n`` in this service, or None.
+
+    Buttons set outside a turn (a notice's «۱ را بفرستید») were numbered by their place.
+    """
     ids = _numbered(session)
+    if not set(session.choices) <= set(ids):
+        ids = session.choices
     if not 1 <= n <= len(ids):
         return None
     cid = ids[n - 1]
