@@ -4,7 +4,7 @@
 
 Starts the bot (every door on, the in-process simulator) beside a fake Kavenegar, runs each
 conversation of ``tests/doors/sms_conversations.py`` from a fresh session, and prints one
-Markdown row per service: turns, SMS sent, parts on main before the budgets → now, budget.
+Markdown row per service: turns, SMS sent, parts on main before → now, budget before → now.
 The Redis database given is emptied first. A one-time code goes by the operator's template
 and is not counted.
 """
@@ -29,21 +29,23 @@ def main() -> int:
 
     from bot.channels.render_sms import segments
     from tests.channels.support import bot_env, bot_server
-    from tests.doors.sms_conversations import BEFORE, TALKS, converse
+    from tests.doors.sms_conversations import BEFORE, OLD_BUDGET, TALKS, converse
     from tests.fakes.botapi import FakeBotAPI
     from tests.fakes.kavenegar import FakeKavenegar
 
     redis.Redis.from_url(args.redis).flushdb()
     api, sms = FakeBotAPI(), FakeKavenegar()
     over = 0
-    rows = ["| service | turns | SMS sent | UCS-2 parts (before → now) | budget |", "|---|---|---|---|---|"]
+    rows = ["| service | turns | SMS sent | UCS-2 parts (before → now) | budget (before → now) |",
+            "|---|---|---|---|---|"]
     try:
         with bot_server(bot_env(api, sms, args.redis)) as base:
             for talk in TALKS:
                 cost = converse(base, sms, args.redis, talk)
                 over += cost.parts > talk.budget
                 rows.append(f"| {talk.service} | {cost.turns} | {cost.sms} | "
-                            f"{BEFORE.get(talk.service, '–')} → {cost.parts} | {talk.budget} |")
+                            f"{BEFORE.get(talk.service, '–')} → {cost.parts} | "
+                            f"{OLD_BUDGET.get(talk.service, '–')} → {talk.budget} |")
                 if args.transcript:
                     for said, reply in cost.transcript:
                         print(f"> {said}")

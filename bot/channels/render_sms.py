@@ -1,7 +1,7 @@
 """One turn's messages as the fewest, shortest SMS: numbered menu lines, no emoji, no padding.
 
-Buttons become lines «۱ مستمری» (Persian digits, numbered across the whole turn, the order the
-engine maps a typed «۱» back to); no other line may start with a digit, or it would read as a
+Buttons become lines «۱ مستمری» (Persian digits: the number the engine gave the button for the
+whole service, or else numbered across the turn, the order the engine maps a typed «۱» back to); no other line may start with a digit, or it would read as a
 menu option. Persian SMS are UCS-2: 70 characters in one part, 67 per part when split; one SMS
 is capped at 268 characters and a turn is split at line boundaries only when it must be.
 """
@@ -64,7 +64,7 @@ def lines_of(outs: list[Outbound]) -> list[str]:
                 shown += "\n" + url
         for c in m.choices:
             n += 1
-            lines.append(f"{fa(n)} {clean(c.title)}")
+            lines.append(f"{fa(c.number or n)} {clean(c.title)}")
     return lines
 
 

@@ -22,6 +22,7 @@ from bot.engine.followup import (
 )
 from bot.engine.linked import carry_over
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
+from bot.engine.numbering import number_choices, typed_number
 from bot.engine.runner import RETRY_STEP, Outcome, advance, prompt
 from bot.engine.session import FlowState
 from bot.engine.store import StoreUnavailable
@@ -110,6 +111,8 @@ class Engine:
             ctx = Ctx(self.deps, session, inbound)
             await self._turn(ctx)
             session.choices = [c.id for m in ctx.out for c in m.choices]
+            if inbound.channel is Channel.SMS:
+                number_choices(session, ctx.out)
             await self.deps.store.save(inbound.key, session)
         return ctx
 
@@ -550,7 +553,7 @@ class Engine:
     # ---- buttons ---------------------------------------------------------------------------
 
     def _menu(self, ctx: Ctx) -> list[Choice]:
-        return [Choice(f"svc:{name}", ctx.text(flow.title)) for name, flow in self.flows.items()]
+        return [Choice(f"svc:{name}", _menu_title(ctx, flow)) for name, flow in self.flows.items()]
 
     def _resume_choice(self, ctx: Ctx) -> list[Choice]:
         """A first button that takes a returning person back to their unfinished request."""
@@ -578,7 +581,7 @@ class Engine:
         for cid in ids:
             name = _service_choice(cid)[0] if cid.startswith("svc:") else None
             if name in self.flows:
-                titles[cid] = ctx.text(self.flows[name].title)
+                titles[cid] = _menu_title(ctx, self.flows[name])
             elif cid in step_choices:
                 titles[cid] = step_choices[cid]
         return titles
@@ -589,6 +592,8 @@ class Engine:
         digits = text.strip(" .-)")
         if digits.isascii() and digits.isdigit() and len(digits) <= 2:
             n = int(digits)
+            if ctx.channel is Channel.SMS:  # the number shown on SMS, the same all through the service
+                return typed_number(ctx.session, n)
             if 1 <= n <= len(ids):
                 return ids[n - 1]
             return None
@@ -601,6 +606,13 @@ class Engine:
 
 
 _SAFE_VALUE = re.compile(r"[\w-]{1,32}")
+
+
+def _menu_title(ctx: Ctx, flow: Flow) -> str:
+    """A service's line in the menu: on SMS its shortest title (``btn``), so twelve lines fit in two parts."""
+    if ctx.channel is Channel.SMS and has(f"{flow.title}.btn"):
+        return t(f"{flow.title}.btn")
+    return ctx.text(flow.title)
 
 
 def service_choice_id(flow: str, **prefill: str) -> str:

@@ -49,10 +49,11 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A button: ``id`` travels back (at most 64 bytes), ``title`` is shown."""
+    """A button: ``id`` travels back (at most 64 bytes), ``title`` is shown; ``number`` is its SMS number."""
 
     id: str
     title: str
+    number: int = 0  # on SMS, the number that keeps its meaning within the service (bot.engine.numbering)
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,7 +118,8 @@ async def show_ledger(ctx: Ctx) -> None:
     page, size = ctx.slots.get("_ledger_page", 0), _page_size(ctx)
     chunk = newest[page * size:(page + 1) * size]
     lines = "\n".join(
-        ctx.text(f"debt.ledger_{e.kind}", date=jdate(e.date), ref=ident(e.ref), amount=rial(e.amount),
+        ctx.text(f"debt.ledger_{e.kind}", date=jdate(e.date), ref=ident(e.ref),
+                 amount=number(e.amount) if ctx.channel is Channel.SMS else rial(e.amount),
                  balance=rial(e.balance))
         for e in chunk
     )

@@ -197,7 +197,7 @@ def parse_details(ctx: Ctx, answer: Answer) -> str:
 def confirm_fields(ctx: Ctx) -> dict:
     """The objection as it will be filed."""
     details = ctx.slots.get("details") or ctx.text("objection.no_details")
-    return dict(item=_item_text(ctx, _item(ctx)), reason=ctx.text(f"objection.reason.{ctx.slots['reason']}"),
+    return dict(item=_item_text(ctx, _item(ctx)), id=_item(ctx)["id"], reason=ctx.text(f"objection.reason.{ctx.slots['reason']}"),
                 details=details, **workshop_label(ctx))
 
 

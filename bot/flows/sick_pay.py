@@ -2,8 +2,9 @@
 
 Who: a compulsory insured worker with a positive COVID test on record. The bot checks who they
 are and whether a remote claim is possible (refusals explained), then collects the leave's
-start and end, the test's date and reference and a Sheba in their own name, each checked as
-it is typed, shows a summary to confirm, and registers the claim: tracking number, days,
+start and end and the test's date (offered from the record for one «تأیید», asked one by one
+only when the person changes them), the test's reference and a Sheba in their own name, each
+checked as it is typed, shows a summary to confirm, and registers the claim: tracking number, days,
 waiting days, paid days and amount.
 """
 
@@ -15,6 +16,7 @@ import re
 from bot.engine.context import Ctx, idempotency_key
 from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Review, Stop
 from bot.engine.fmt import fa, jdate, mask_iban, number, rial
+from bot.engine.messages import Choice
 from bot.flows.common import person_name
 from integrations.tamin.errors import Conflict, InvalidInput, NotEligible, NotFound, TaminError
 from integrations.tamin.models import SickPayClaim
@@ -48,10 +50,7 @@ async def check_eligibility(ctx: Ctx) -> None:
             raise Stop("sick_pay.refused.already_claimed_with", **_claim_fields(earlier))
         raise await refusal(ctx, e.reason)
     ctx.slots["_rec"] = {"test": e.test_positive_on, "from": e.leave_from, "to": e.leave_to}
-    if e.leave_from and e.leave_to:
-        ctx.say("sick_pay.on_record", name=ctx.slots.get("name", ""), test=jdate(e.test_positive_on),
-                start=jdate(e.leave_from), end=jdate(e.leave_to))
-    else:
+    if not recorded(ctx):  # the dates on record are offered as one «تأیید» instead (step «dates»)
         ctx.say("sick_pay.on_record_test", name=ctx.slots.get("name", ""), test=jdate(e.test_positive_on))
 
 
@@ -73,6 +72,50 @@ async def refusal(ctx: Ctx, reason: str | None) -> Stop:
 
 def _rec(ctx: Ctx, what: str) -> str | None:
     return (ctx.slots.get("_rec") or {}).get(what)
+
+
+def recorded(ctx: Ctx) -> bool:
+    """Whether the test and the leave's start and end are all on record (offered for one «تأیید»)."""
+    return all(_rec(ctx, what) for what in ("test", "from", "to"))
+
+
+# --- the dates on record: one «تأیید», or one by one -------------------------------------------
+
+
+def record_fields(ctx: Ctx) -> dict:
+    return dict(name=ctx.slots.get("name", ""), test=jdate(_rec(ctx, "test")), start=jdate(_rec(ctx, "from")),
+                end=jdate(_rec(ctx, "to")), days=fa(_days(_rec(ctx, "from"), _rec(ctx, "to"))))
+
+
+def record_choices(ctx: Ctx) -> list[Choice]:
+    """«تأیید» the dates on record, or change them (then asked one by one)."""
+    return [ctx.choice("yes", "sick_pay.dates_confirm"), ctx.choice("change", "sick_pay.dates_change")]
+
+
+_CHANGE = re.compile(r"تغییر|اصلاح|عوض|دیگر")
+
+
+def parse_record(ctx: Ctx, answer: Answer) -> bool:
+    """True: the dates on record are the claim's; False: the person asks them one by one.
+
+    A date typed here is a change that already answers the first question (the leave's start).
+    """
+    from bot.nlu.extract import jalali_date, yes_no
+
+    if answer.choice in ("yes", "change"):
+        agreed = answer.choice == "yes"
+    elif jalali_date(answer.text) is not None:
+        ctx.slots["date_from"] = parse_date_from(ctx, answer)
+        return False
+    elif _CHANGE.search(answer.text or ""):
+        agreed = False
+    else:
+        agreed = yes_no(answer.text)
+        if agreed is None:
+            raise Invalid("sick_pay.dates_pick_one")
+    if agreed:
+        ctx.slots.update(date_from=_rec(ctx, "from"), date_to=_rec(ctx, "to"), test_date=_rec(ctx, "test"))
+    return agreed
 
 
 
@@ -239,6 +282,8 @@ FLOW = Flow(
     faq=FAQ,
     steps=[
         Do("eligibility", check_eligibility),
+        Ask("dates", "sick_pay.on_record", parse=parse_record, choices=record_choices, fields=record_fields,
+            when=recorded),
         Ask("date_from", "sick_pay.ask_date_from", parse=parse_date_from, retries=4),
         Ask("date_to", "sick_pay.ask_date_to", parse=parse_date_to, retries=4),
         Ask("test_date", "sick_pay.ask_test_date", parse=parse_test_date, retries=4),

@@ -47,7 +47,7 @@ def linked_bot(bot_api, kavenegar, backend, redis_available):
 
 
 def start_on_telegram(bot: str, api, kavenegar, name: str) -> MessengerUser:
-    """A worker opens sick pay on Telegram, proves who they are, and gives the first date."""
+    """A worker opens sick pay on Telegram, proves who they are, changes the dates and gives the first."""
     user = MessengerUser(bot, api, "telegram", name)
     user.say("/start")
     asked = user.press("svc:sick_pay")
@@ -56,6 +56,8 @@ def start_on_telegram(bot: str, api, kavenegar, name: str) -> MessengerUser:
     user.share_contact(WORKER[1])
     code = kavenegar.sent_to(WORKER[1], "verify/lookup")[-1]["params"]["token"]
     out = user.say(code)
+    assert ("change", "تغییر تاریخ‌ها") in out[-1]["choices"], out  # the dates on record, for one «تأیید»
+    out = user.press("change")
     assert "تاریخ شروع" in out[-1]["text"], out
     out = user.say("1405/08/10")
     assert "تاریخ پایان" in out[-1]["text"], out

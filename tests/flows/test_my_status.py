@@ -264,6 +264,8 @@ def test_asked_in_the_middle_of_sick_pay_then_offered_to_go_on(bot, sim):
         chat.say("منو")
         chat.press("غرامت دستمزد")
         answer = chat.verify(*WORKER)
+        assert "تأیید" in chat.choices(), answer
+        answer = chat.press("تغییر تاریخ‌ها")
         assert "تاریخ شروع" in answer, answer
         answer = chat.say("وضعیت من")  # a question instead of the date: the overview, then the claim again
         assert "خلاصه پرونده" in answer and "غرامت دستمزد ایام بیماری: می‌توانید" in answer, answer

@@ -28,10 +28,40 @@ def start(chat, person: tuple[str, str]) -> str:
     return chat.verify(*person)
 
 
+def test_dates_on_record_are_confirmed_with_one_press(chat, simulator_url):
+    httpx.post(simulator_url + "/_sim/reset", timeout=10)
+    answer = start(chat, WORKER)
+    text = plain(answer)
+    assert "1405/08/10" in text and "1405/08/20" in text, answer  # the test and the leave on record, offered
+    assert "تأیید" in chat.choices() and "تغییر تاریخ‌ها" in chat.choices(), chat.choices()
+    answer = chat.press("تأیید")  # one press instead of three dates typed again
+    assert "شماره آزمایش" in answer and "تاریخ" not in answer, answer
+    chat.say("98765432")
+    answer = chat.say(GOOD_SHEBA)
+    text = plain(answer)
+    assert "1405/08/10" in text and "1405/08/20" in text and "11 روز" in text, answer  # the summary has them
+    answer = chat.press("بله")
+    assert "ثبت شد" in answer and "SP-" in plain(answer) and "54000000" in plain(answer), answer
+
+
+def test_a_date_typed_at_the_offer_changes_the_dates(chat, simulator_url):
+    httpx.post(simulator_url + "/_sim/reset", timeout=10)
+    start(chat, WORKER)
+    assert "تأیید" in chat.choices(), chat.choices()  # the dates on record are offered first
+    answer = chat.say("1405/08/12")  # not «تأیید»: the leave began later than on record
+    assert "تاریخ پایان" in answer, answer  # the start is taken, the rest asked one by one
+    answer = chat.say("1405/08/20")
+    assert "تاریخ انجام آزمایش" in answer, answer
+
+
 def test_claim_with_a_mistake_at_every_step(chat, simulator_url):
     httpx.post(simulator_url + "/_sim/reset", timeout=10)
     answer = start(chat, WORKER)
-    assert "1405/08/10" in plain(answer) and "تاریخ شروع" in answer, answer
+    assert "1405/08/10" in plain(answer) and "تاریخ شروع" not in answer, answer
+    answer = chat.say("نمی‌دونم")  # neither «تأیید» nor a change: the offer again
+    assert "تأیید" in answer and "1405/08/20" in plain(answer), answer
+    answer = chat.press("تغییر تاریخ‌ها")  # only now one by one
+    assert "تاریخ شروع" in answer, answer
 
     answer = chat.say("1405/13/40")  # not a real date
     assert "معتبر نیست" in answer and "تاریخ شروع" in answer, answer
@@ -91,7 +121,7 @@ def test_claim_with_a_mistake_at_every_step(chat, simulator_url):
     chat.say("منو")  # a second claim for the same test is refused
     answer = chat.press("غرامت دستمزد")
     assert "پیش‌تر" in answer and "SP-" in plain(answer) and "54000000" in plain(answer), answer
-    assert "تاریخ شروع" not in answer, answer
+    assert "تاریخ شروع" not in answer and "تأیید" not in chat.choices(), answer
 
 
 def test_no_positive_test_is_refused(chat):
@@ -115,6 +145,7 @@ def test_cancel_mid_flow(chat, simulator_url):
         httpx.post(simulator_url + "/_sim/reset", timeout=10)
         chat.say("منو")
         answer = chat.press("غرامت دستمزد")
+    answer = chat.press("تغییر تاریخ‌ها")
     assert "تاریخ شروع" in answer, answer
     answer = chat.say("از 1405/08/10 تا 1405/08/20")  # both dates at once: the end is not asked again
     assert "تاریخ انجام آزمایش" in answer and "تاریخ پایان" not in answer, answer
