@@ -7,7 +7,8 @@ the longest wait of a person the fault did not touch.
 Real Redis (the database given is FLUSHED), real HTTP to a fake Bot API (tests/fakes/botapi.py), the
 real ingress, limiter and Telegram door; workers are separate processes (``--worker``), killed with
 SIGKILL in the ``kill`` case. The engine is an echo (``re <text>``), so every reply names its update.
-The ``cluster`` case starts a Redis Cluster (3 masters + 3 replicas) on free loopback ports.
+The ``cluster`` case starts a Redis Cluster (3 masters + 3 replicas) on free loopback ports, or on
+``TAMIN_TEST_CLUSTER_PORTS`` (e.g. ``7411-7416``; the cluster bus on port + 10000).
 """
 
 from __future__ import annotations
@@ -182,8 +183,9 @@ def flush(url: str) -> None:
     r.close()
 
 
-async def case_kill(url: str, lease: float, **_: Any) -> dict[str, Any]:
-    """Worker 1 holds 4 people (their sends hang), 1,200 updates of 400 people wait, worker 1 is kill -9ed."""
+async def case_kill(url: str, lease: float, probe_after: float = 1.0, **_: Any) -> dict[str, Any]:
+    """Worker 1 holds 4 people (their sends hang), 1,200 updates of 400 people wait, worker 1 is kill -9ed;
+    5 new people write ``probe_after`` seconds later."""
     b = Bench(url, lease)
     try:
         w1, w2 = b.worker(), b.worker()
@@ -204,7 +206,7 @@ async def case_kill(url: str, lease: float, **_: Any) -> dict[str, Any]:
         t_kill = time.time()
         b.api.release()
         w2.send_signal(signal.SIGCONT)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(probe_after)
         probes = [9_000 + i for i in range(5)]
         for p in probes:
             await b.post(p)
@@ -214,7 +216,7 @@ async def case_kill(url: str, lease: float, **_: Any) -> dict[str, Any]:
         probe_uids = [u for u, (c, _) in b.posted.items() if c in probes]
         return {"case": "kill", **b.tally(), "longest_wait_unaffected_s": round(max(b.waits(probe_uids)), 1),
                 "victims_served_after_kill_s": sorted(round(t - t_kill, 1) for t in served.values()),
-                "lease_s": lease, "backlog_drained_after_kill_s": round(
+                "lease_s": lease, "probes_after_kill_s": probe_after, "backlog_drained_after_kill_s": round(
                     max(b.first_reply(list(b.posted)).values()) - t_kill, 1), "in_order": b.in_order()}
     finally:
         await b.close()
@@ -401,17 +403,19 @@ async def main(args: argparse.Namespace) -> None:
     for name in args.cases.split(","):
         if name not in ("rasa", "cluster"):
             flush(args.redis)
-        result = await CASES[name](args.redis, args.lease, outage=args.outage)
+        result = await CASES[name](args.redis, args.lease, outage=args.outage, probe_after=args.probe_after)
         print(json.dumps(result, ensure_ascii=False), flush=True)
     flush(args.redis)
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="a Redis database to FLUSH and use")
-    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--cases", default=",".join(CASES), help="comma-separated, of: " + ",".join(CASES))
     ap.add_argument("--lease", type=float, default=6.0, help="ingress lease (seconds; INGRESS_LEASE_SECONDS)")
     ap.add_argument("--outage", type=float, default=60.0, help="Bot API outage (seconds)")
+    ap.add_argument("--probe-after", type=float, default=1.0,
+                    help="kill: seconds after the kill the 5 new people write")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--api", help=argparse.SUPPRESS)
     ap.add_argument("--tasks", type=int, default=4, help=argparse.SUPPRESS)
