@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Protocol
 
 from bot.channels.deferral import wait_or_defer
 
 # KEYS: global bucket, chat bucket. ARGV: global rate, global burst, chat rate, chat burst.
-# Each bucket is a hash {tokens, ts}. Takes one token from both or none; returns the wait in ms.
+# Each bucket is a hash {tokens, ts}. Takes one token from both or none; returns the wait in ms, negative
+# when only the bot's shared bucket is short (the chat itself may send).
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -27,11 +29,22 @@ if g >= 1 and c >= 1 then
   redis.call('PEXPIRE', KEYS[2], math.ceil(cb * 1000 / cr) + 1000)
   return 0
 end
-local wait = 0
+if c >= 1 then return -math.ceil((1 - g) * 1000 / gr) end
+local wait = (1 - c) * 1000 / cr
 if g < 1 then wait = math.max(wait, (1 - g) * 1000 / gr) end
-if c < 1 then wait = math.max(wait, (1 - c) * 1000 / cr) end
 return math.ceil(wait)
 """
+
+SHARED_SLEEP_MAX = 1.0  # a wait for the bot's shared rate up to this is slept, holding the person
+
+
+async def _pause(ms: int) -> None:
+    """Wait ``|ms|``: the bot's shared rate (``ms`` < 0) is slept, so a worker keeps the person it claimed
+    (whoever it served instead would wait for the same token); the chat's own rate parks the person."""
+    if ms < 0 and -ms / 1000 <= SHARED_SLEEP_MAX:
+        await asyncio.sleep(-ms / 1000)
+    else:
+        await wait_or_defer(abs(ms) / 1000)  # an ingress worker parks the person instead of sleeping
 
 
 class Limiter(Protocol):
@@ -57,14 +70,17 @@ class RedisLimiter(_Rates):
 
     async def wait_ms(self, bot: str, chat: str) -> int:
         """Take a token now (0) or say how many milliseconds until one is free."""
+        return abs(await self._signed_ms(bot, chat))
+
+    async def _signed_ms(self, bot: str, chat: str) -> int:
         keys = [f"{self.prefix}:{{{bot}}}", f"{self.prefix}:{{{bot}}}:{chat}"]
         args = [self.global_rate, self.global_burst, self.chat_rate, self.chat_burst]
         return int(await self._take(keys=keys, args=args))
 
     async def acquire(self, bot: str, chat: str) -> None:
         """Wait for a token of both buckets."""
-        while (ms := await self.wait_ms(bot, chat)) > 0:
-            await wait_or_defer(ms / 1000)  # an ingress worker parks the person instead of sleeping
+        while ms := await self._signed_ms(bot, chat):
+            await _pause(ms)
 
 
 class MemoryLimiter(_Rates):
@@ -80,6 +96,9 @@ class MemoryLimiter(_Rates):
 
     def wait_ms(self, bot: str, chat: str) -> int:
         """Take a token now (0) or say how many milliseconds until one is free."""
+        return abs(self._signed_ms(bot, chat))
+
+    def _signed_ms(self, bot: str, chat: str) -> int:
         now = time.monotonic()
         gk, ck = bot, f"{bot}:{chat}"
         g = self._level(gk, self.global_rate, self.global_burst, now)
@@ -89,10 +108,12 @@ class MemoryLimiter(_Rates):
             if len(self._buckets) > 50_000:
                 self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
             return 0
-        wait = max((1 - g) / self.global_rate if g < 1 else 0, (1 - c) / self.chat_rate if c < 1 else 0)
+        if c >= 1:  # only the bot's shared bucket is short
+            return -max(int((1 - g) / self.global_rate * 1000 + 0.999), 1)
+        wait = max((1 - g) / self.global_rate if g < 1 else 0, (1 - c) / self.chat_rate)
         return max(int(wait * 1000 + 0.999), 1)
 
     async def acquire(self, bot: str, chat: str) -> None:
         """Wait for a token of both buckets."""
-        while (ms := self.wait_ms(bot, chat)) > 0:
-            await wait_or_defer(ms / 1000)  # an ingress worker parks the person instead of sleeping
+        while ms := self._signed_ms(bot, chat):
+            await _pause(ms)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -18,12 +19,26 @@ def _cli(port: int, *args: str, timeout: float = 30) -> str:
     return out.stdout
 
 
-class RedisClusterProcs:
-    """Six ``redis-server`` processes (no persistence) in a temporary folder, each on a free port."""
+def pinned_ports(spec: str) -> list[int]:
+    """``"7411-7416"`` or ``"7411,7412"`` -> the ports; ``""`` -> none (free ports are picked)."""
+    out: list[int] = []
+    for part in filter(None, (x.strip() for x in spec.split(","))):
+        lo, _, hi = part.partition("-")
+        out += list(range(int(lo), int(hi or lo) + 1))
+    return out
 
-    def __init__(self, nodes: int = 6) -> None:
+
+class RedisClusterProcs:
+    """Six ``redis-server`` processes (no persistence) in a temporary folder, each on a free port, or on
+    ``ports`` (``TAMIN_TEST_CLUSTER_PORTS=7411-7416``; their cluster bus is then on port + 10000)."""
+
+    def __init__(self, nodes: int = 6, ports: list[int] | None = None) -> None:
         self.dir = tempfile.mkdtemp(prefix="tamin-cluster-")
-        self.ports = [free_port() for _ in range(nodes)]
+        ports = ports or pinned_ports(os.environ.get("TAMIN_TEST_CLUSTER_PORTS", ""))
+        self.pinned = bool(ports)
+        self.ports = ports[:nodes] if ports else [free_port() for _ in range(nodes)]
+        if len(self.ports) < nodes:
+            raise ValueError(f"a cluster of {nodes} nodes needs {nodes} ports, got {self.ports}")
         self.procs: dict[int, subprocess.Popen] = {}
 
     @property
@@ -32,7 +47,7 @@ class RedisClusterProcs:
 
     def start(self) -> RedisClusterProcs:
         for port in self.ports:
-            bus = free_port()
+            bus = port + 10000 if self.pinned else free_port()
             self.procs[port] = subprocess.Popen(
                 ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
                  "--cluster-port", str(bus), "--cluster-config-file", f"nodes-{port}.conf",

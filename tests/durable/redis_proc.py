@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -13,10 +14,12 @@ from tests.support.servers import free_port
 
 
 class RedisProcess:
-    """``redis-server --save '' --appendonly no`` in a temporary folder; ``restart()`` comes back empty."""
+    """``redis-server --save '' --appendonly no`` in a temporary folder; ``restart()`` comes back empty.
+
+    On a free port, or on ``TAMIN_TEST_SPARE_REDIS_PORT`` when set (a shared machine's given port)."""
 
     def __init__(self, port: int | None = None, *extra: str) -> None:
-        self.port = port or free_port()
+        self.port = port or int(os.environ.get("TAMIN_TEST_SPARE_REDIS_PORT") or 0) or free_port()
         self.dir = tempfile.mkdtemp(prefix="tamin-redis-")
         self.extra = list(extra)
         self.proc: subprocess.Popen | None = None

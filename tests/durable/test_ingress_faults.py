@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import pytest
+
 from bot.channels.ingress import Item, RedisIngress
 from bot.channels.limiter import RedisLimiter
 
@@ -101,6 +103,20 @@ async def test_someone_writing_after_workers_died_is_not_queued_behind_the_backl
     assert users.index("victim") < 90  # the dead worker's person is taken over long before the end
     for u in range(60):
         assert [i for us, i in handler.done if us == f"other{u}"] == [f"o{u}-{n}" for n in range(3)]
+
+
+async def test_a_claimed_person_keeps_their_place_while_only_the_bots_rate_is_short(rdb):
+    # a wait for the bot's shared rate parked the person (100 ms at 10/s), and parked people come back
+    # before everyone else: a newcomer drew lots with the parked backlog for every token (4 s at 10/s)
+    from bot.channels.deferral import Deferred, deferring
+
+    limiter = RedisLimiter(rdb, global_rate=2, chat_rate=1, chat_burst=1, prefix="t:sr:rl")
+    for chat in range(2):  # the bot's burst is spent on other people
+        assert await limiter.wait_ms("bot", f"other{chat}") == 0
+    with deferring():  # as in an ingress worker
+        await limiter.acquire("bot", "newcomer")  # waits ~0.5 s for the shared token, not parked
+        with pytest.raises(Deferred):  # the person's own rate (1/s) still parks them
+            await limiter.acquire("bot", "newcomer")
 
 
 async def test_chatty_people_do_not_hold_the_workers(rdb):
