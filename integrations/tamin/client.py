@@ -16,6 +16,7 @@ from basics.masking import mask_text, mask_value
 from integrations.tamin.breaker import CircuitBreaker, CircuitOpen
 from integrations.tamin.errors import Busy, Down, NotFound, TaminError, error_for
 from integrations.tamin.models import (
+    BankAccount,
     Certificate,
     CertificateCheck,
     ContractCertificates,
@@ -199,6 +200,10 @@ class TaminClient:
         body = {"national_code": national_code, "iban": iban}
         return IbanOwnership.model_validate(await self._call("POST", "/v1/banking/iban-owner", json=body, safe=True))
 
+    async def bank_accounts(self, national_code: str) -> list[BankAccount]:
+        """The Sheba accounts held under this national code, masked, the one registered for payouts first."""
+        return await self._get_list(BankAccount, f"/v1/persons/{national_code}/bank-accounts")
+
     async def person(self, national_code: str) -> Person:
         """The organization's record of a person (NotFound no_record when there is none)."""
         return await self._get(Person, f"/v1/persons/{national_code}")
@@ -272,10 +277,11 @@ class TaminClient:
         return await self._get(SickPayEligibility, f"/v1/persons/{national_code}/sick-pay")
 
     async def sick_pay_claim(self, national_code: str, leave_from: str, leave_to: str, test_date: str,
-                             test_ref: str, sheba: str, idempotency_key: str) -> SickPayClaim:
-        """Register a sick-pay claim (InvalidInput bad_sheba; NotEligible iban_not_owned for another's account)."""
-        body = {"leave_from": leave_from, "leave_to": leave_to, "test_date": test_date,
-                "test_ref": test_ref, "sheba": sheba}
+                             test_ref: str, sheba: str | None, idempotency_key: str,
+                             account_id: str | None = None) -> SickPayClaim:
+        """Register a sick-pay claim to a Sheba or a listed account (InvalidInput bad_sheba; NotEligible iban_not_owned)."""
+        body = {"leave_from": leave_from, "leave_to": leave_to, "test_date": test_date, "test_ref": test_ref}
+        body.update({"account_id": account_id} if account_id else {"sheba": sheba})
         return await self._post(SickPayClaim, f"/v1/persons/{national_code}/sick-pay/claims",
                                 json=body, idempotency_key=idempotency_key)
 

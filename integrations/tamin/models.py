@@ -42,6 +42,13 @@ class IbanOwnership(Model):
     owned: bool
 
 
+class BankAccount(Model):
+    """A Sheba account the banks hold under a person's national code, never echoed in full."""
+
+    account_id: str  # an opaque handle a payout may name instead of the Sheba
+    iban_masked: str
+
+
 class Person(Model):
     """A person the organization has a record of."""
 

@@ -133,6 +133,8 @@ class World:
         self.iban_owners: dict[str, str] = {rules.normalize_sheba(str(iban)): str(code)
                                             for code, ibans in (extra.get("bank_accounts") or {}).items()
                                             for iban in ibans}
+        self.accounts: dict[str, list[str]] = {str(code): [rules.normalize_sheba(str(i)) for i in ibans]
+                                               for code, ibans in (extra.get("bank_accounts") or {}).items()}
         self.state = State()
 
     @staticmethod
