@@ -381,8 +381,13 @@ class TaminClient:
         return await self._get_list(ContractSummary, f"/v1/persons/{actor}/contracts")
 
     async def contract_certificates(self, contract_no: str, actor: str) -> ContractCertificates:
-        """A contract's Article 38 certificates (Forbidden not_party)."""
-        return await self._get(ContractCertificates, f"/v1/contracts/{contract_no}/certificates", actor=actor)
+        """A contract's Article 38 certificates, an issued one with its PDF and verify links (Forbidden not_party)."""
+        found = await self._get(ContractCertificates, f"/v1/contracts/{contract_no}/certificates", actor=actor)
+        if self.verify_base:
+            for cert in found.certificates:
+                if cert.verification_code:
+                    cert.verify_url = f"{self.verify_base}/verify/{cert.verification_code}"
+        return found
 
     # --- payments and events ----------------------------------------------------------------------
 

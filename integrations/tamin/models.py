@@ -116,7 +116,7 @@ class CertificateCheck(Model):
 
     verification_code: str
     valid: bool
-    kind: Literal["pension", "insurance"] | None = None
+    kind: Literal["pension", "insurance", "article38"] | None = None
     holder: str | None = None
     issued_on: str | None = None
     summary: str | None = None
@@ -389,6 +389,9 @@ class Article38Certificate(Model):
     issued_on: str | None = None
     reason_code: str | None = None
     reason: str | None = None
+    verification_code: str | None = None  # an issued one: its document and its public check
+    pdf_url: str | None = None
+    verify_url: str | None = None
 
 
 class ContractCertificates(Model):

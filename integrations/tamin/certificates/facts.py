@@ -66,4 +66,14 @@ def insurance_rows(t: Labels, data: Mapping[str, Any]) -> Rows:
     ])
 
 
-FACTS: dict[str, Callable[[Labels, Mapping[str, Any]], Rows]] = {"pension": pension_rows, "insurance": insurance_rows}
+def article38_rows(t: Labels, data: Mapping[str, Any]) -> Rows:
+    """An Article 38 settlement certificate's facts: the contract, its parties, and that it is settled."""
+    text = lambda v: fa_digits(str(v).strip())  # noqa: E731
+    return _rows(t, "article38", data, [
+        ("number", text), ("contract_no", text), ("subject", text), ("contractor_name", text),
+        ("employer_name", text), ("employer_workshop", text),
+    ]) + [(t("article38.field.state"), t("article38.state.issued"))]
+
+
+FACTS: dict[str, Callable[[Labels, Mapping[str, Any]], Rows]] = {"pension": pension_rows, "insurance": insurance_rows,
+                                                               "article38": article38_rows}

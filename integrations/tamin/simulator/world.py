@@ -79,6 +79,9 @@ class Ticket:
     attempts: int = 0
 
 
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # certificates' verification codes
+
+
 @dataclass
 class State:
     """What has been created since the fixtures were loaded."""
@@ -136,6 +139,34 @@ class World:
         self.accounts: dict[str, list[str]] = {str(code): [rules.normalize_sheba(str(i)) for i in ibans]
                                                for code, ibans in (extra.get("bank_accounts") or {}).items()}
         self.state = State()
+        self._article38_documents()
+
+    def article38_code(self, number: str) -> str:
+        """The verification code of an issued Article 38 certificate: stable across resets."""
+        import hashlib
+
+        digest = hashlib.sha256(f"article38|{number}".encode()).digest()
+        letters = "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:8])
+        return f"TA-{letters[:4]}-{letters[4:]}"
+
+    def _article38_documents(self) -> None:
+        """Every issued Article 38 certificate may be verified and downloaded, like the ones issued in chat."""
+        template = (self.extra.get("certificate_summaries") or {}).get("article38", "{number}")
+        for number, contract in self.contracts.items():
+            contractor = self.by_key.get(str(contract.get("contractor"))) or {}
+            shop = self.workshops.get(str(contract.get("employer_workshop"))) or {}
+            for cert in contract.get("certificates", []):
+                if cert.get("state") != "issued" or not contractor.get("national_code"):
+                    continue
+                data = {"number": cert["number"], "contract_no": number, "subject": contract.get("subject", ""),
+                        "contractor_name": self.name_of(contractor.get("key")),
+                        "employer_name": shop.get("name", ""), "employer_workshop": str(contract["employer_workshop"]),
+                        "national_code": contractor["national_code"]}
+                self.state.certificates[self.article38_code(cert["number"])] = {
+                    "kind": "article38", "national_code": contractor["national_code"],
+                    "issued_on": cert.get("issued_on") or "",
+                    "holder": f"{contractor.get('first_name', '')[:1]}. {contractor.get('last_name', '')}",
+                    "summary": template.format(**data), "data": data}
 
     @staticmethod
     def _registry(people: dict[str, Facts], extra: dict[str, Facts]) -> dict[str, Facts]:
