@@ -296,11 +296,14 @@ class TaminClient:
         return await self._get(VoluntaryQuote, f"/v1/persons/{national_code}/voluntary/quote",
                                params={"monthly_wage": monthly_wage})
 
-    async def voluntary_contract(self, national_code: str, monthly_wage: int,
-                                 idempotency_key: str) -> VoluntaryContract:
-        """Make a voluntary insurance contract; returns the first payment link."""
+    async def voluntary_contract(self, national_code: str, monthly_wage: int, idempotency_key: str,
+                                 starts_on: str | None = None) -> VoluntaryContract:
+        """Make a voluntary insurance contract from one of the offered start months; the document and first payment link."""
+        body: dict[str, Any] = {"monthly_wage": monthly_wage}
+        if starts_on:
+            body["starts_on"] = starts_on
         return await self._post(VoluntaryContract, f"/v1/persons/{national_code}/voluntary/contracts",
-                                json={"monthly_wage": monthly_wage}, idempotency_key=idempotency_key)
+                                json=body, idempotency_key=idempotency_key)
 
     # --- dependents (6) ---------------------------------------------------------------------------
 

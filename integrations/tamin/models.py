@@ -116,7 +116,7 @@ class CertificateCheck(Model):
 
     verification_code: str
     valid: bool
-    kind: Literal["pension", "insurance", "article38"] | None = None
+    kind: Literal["pension", "insurance", "article38", "voluntary"] | None = None
     holder: str | None = None
     issued_on: str | None = None
     summary: str | None = None
@@ -206,6 +206,8 @@ class VoluntaryEligibility(Model):
     wage_max: int
     premium_rate: float
     contract: VoluntaryContract | None = None  # the contract already made (reason already_contracted)
+    start_months: list[str] = []  # the first days of the months a new contract may start on, earliest first
+    terms: list[str] = []  # the contract's terms, the organization's own wording
 
 
 class VoluntaryQuote(Model):
@@ -226,6 +228,8 @@ class VoluntaryContract(Model):
     starts_on: str
     payment_id: str
     payment_url: str
+    document_url: str | None = None  # the signed contract as a PDF
+    verification_code: str | None = None
 
 
 class RegistryName(Model):

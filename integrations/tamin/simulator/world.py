@@ -149,6 +149,18 @@ class World:
         letters = "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:8])
         return f"TA-{letters[:4]}-{letters[4:]}"
 
+    def record_document(self, kind: str, facts: Facts, data: Facts, summary: str) -> str:
+        """Keep a document the organization issued (a contract) for its PDF and its public check; its code."""
+        import secrets
+
+        code = "TA-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) + "-" + \
+            "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+        self.state.certificates[code] = {
+            "kind": kind, "national_code": facts["national_code"], "issued_on": cal.fmt(self.today()),
+            "holder": f"{str(facts.get('first_name', ''))[:1]}. {facts.get('last_name', '')}", "summary": summary,
+            "data": {**data, "national_code": facts["national_code"]}}
+        return code
+
     def _article38_documents(self) -> None:
         """Every issued Article 38 certificate may be verified and downloaded, like the ones issued in chat."""
         template = (self.extra.get("certificate_summaries") or {}).get("article38", "{number}")
