@@ -2,9 +2,10 @@
 
 Who: the contractor (مقاطعه‌کار) of a contract, or the employer who hired them (واگذارنده).
 The bot offers the person's contracts as buttons (a typed contract number works too), then
-shows each settlement certificate of the contract with its state, and for one pending or
-refused, why, and what would let it be issued. A notice of a new certificate opens this flow
-with ``contract`` already filled, straight onto the certificates.
+shows each settlement certificate of the contract with its state; an issued one with its PDF
+and verification link; for one pending or refused, why, and what would let it be issued. A
+notice of a new certificate opens this flow with ``contract`` already filled, straight onto
+the certificates.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.engine.catalog import has
 from bot.engine.context import Ctx
 from bot.engine.flow import Do, Flow, Goto, Invalid, Pick, Stop
 from bot.engine.fmt import fa, jdate
+from bot.flows.common import say_certificate
 from integrations.tamin.errors import Forbidden, InvalidInput, NotFound
 
 MAX_BUTTONS = 6
@@ -80,11 +82,13 @@ async def show(ctx: Ctx) -> None:
         raise Goto("contract", "article38.unknown", forget=("contract",), no=fa(number)) from None
     except Forbidden:
         raise Stop("article38.not_party", no=fa(number)) from None
-    lines, refused = [], None
+    lines, refused, issued = [], None, []
     for cert in c.certificates:
         fields = dict(number=fa(cert.number), date=jdate(cert.issued_on))
         if cert.state == "issued":
             lines.append(ctx.text("article38.line_issued", **fields))
+            if cert.verification_code and cert.verify_url:
+                issued.append((cert, fields))
         else:
             lines.append(ctx.text(f"article38.line_{cert.state}", **_reason(ctx, cert), **fields))
             if cert.state == "refused" and refused is None:
@@ -93,6 +97,8 @@ async def show(ctx: Ctx) -> None:
         raise Stop("article38.none_yet", no=fa(c.contract_no), subject=c.subject)
     ctx.say("article38.certificates", no=fa(c.contract_no), subject=c.subject, contractor=c.contractor_name,
             employer=c.employer_name, count=fa(len(lines)), lines="\n".join(lines))
+    for cert, fields in issued:  # poster 4: «امکان مشاهده مفاصاحساب صادره»: the document itself, not only its state
+        say_certificate(ctx, "article38.document", cert, cert.number, no=fa(c.contract_no), **fields)
     if refused is not None:  # «چرا صادر نشد؟» afterwards is about this one
         ctx.note_refusal("article38.cert_refused", **refused)
 

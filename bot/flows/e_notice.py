@@ -2,8 +2,9 @@
 
 Who: the employer of a workshop or an authorized representative. The bot tells whether the
 workshop's e-notice agreement is accepted; if not, shows its text in readable parts (a
-«next part» button; by SMS a short summary and a link), asks whether they agree, confirms
-with a one-time code sent to their verified mobile, accepts it, and tells the new state.
+«next part» button; by SMS a short summary, the whole text on request), asks whether they
+agree, confirms with a one-time code sent to their verified mobile, accepts it, and tells the
+new state.
 """
 
 from __future__ import annotations
@@ -97,8 +98,27 @@ def agree_fields(ctx: Ctx) -> dict:
 
 
 def agree_choices(ctx: Ctx) -> list[Choice]:
-    """Agree, or not now."""
-    return [ctx.choice("yes", "e_notice.btn_agree"), ctx.choice("no", "e_notice.btn_disagree")]
+    """Agree, not now, or read the whole text first (by SMS, or after skipping the parts)."""
+    buttons = [ctx.choice("yes", "e_notice.btn_agree"), ctx.choice("no", "e_notice.btn_disagree")]
+    if _sms(ctx) or ctx.slots.get("_skipped"):
+        buttons.append(ctx.choice("text", "e_notice.btn_full_text"))
+    return buttons
+
+
+def parse_agree(ctx: Ctx, answer: Answer) -> bool:
+    """Yes or no; asking for the text shows it whole and asks again, so nothing is signed unread."""
+    import re
+
+    from bot.nlu.extract import yes_no as read
+
+    text = answer.text or ""
+    wants_text = not answer.choice and re.search(r"متن|توافق\s*[‌ ]?\s*نامه\s*(را|رو)?\s*(ببینم|بخوانم|بخونم|بفرست)",
+                                                 text) and read(text) is None
+    if answer.choice == "text" or wants_text:
+        pages = ctx.slots.get("_pages") or []
+        ctx.slots["_skipped"] = False
+        raise Goto("agree", "e_notice.full_text", text="\n\n".join(pages))
+    return yes_no(ctx, answer)
 
 
 async def not_agreed(ctx: Ctx) -> None:
@@ -127,7 +147,7 @@ FLOW = Flow(
         Ask("page", "e_notice.page", parse=parse_page, choices=page_choices, fields=page_fields, keep=False,
             when=_reading),
         Do("turn", turn_page, when=_reading),
-        Ask("agree", "e_notice.ask_agree", parse=yes_no, choices=agree_choices, fields=agree_fields),
+        Ask("agree", "e_notice.ask_agree", parse=parse_agree, choices=agree_choices, fields=agree_fields),
         Do("not_agreed", not_agreed, when=lambda c: c.slots.get("agree") is False),
         Do("accept", accept, proof="signature", proof_texts="e_notice"),
     ],

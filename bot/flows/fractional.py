@@ -1,20 +1,24 @@
 """خدمت ۷ — تکمیل سوابق پرداخت حق بیمه به صورت کسری از ماه.
 
 Who: an insured worker with months of fewer than 30 days in the current half-year. After
-proving who they are, the person sees the regulation in short, the months and the days to
-complete with what it costs, agrees, checks their identity data and the contract summary, and
-gets the contract with the date the half-yearly payment falls due.
+proving who they are, the person sees the regulation in short (in full on its button), the
+months and the days to complete with what it costs, agrees, checks their identity data and the
+contract summary, and gets the contract with the date the half-yearly payment falls due.
 """
 
 from __future__ import annotations
 
+import re
+
 from bot.engine.context import Ctx, idempotency_key
-from bot.engine.flow import Ask, Confirm, Do, Flow, Stop
+from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Stop
 from bot.engine.fmt import fa, jdate, mask_code, rial
-from bot.engine.messages import Channel, Link
-from bot.flows.common import person_name, yes_no_buttons
+from bot.engine.messages import Channel, Choice, Link
+from bot.flows.common import person_name
 from bot.flows.insurance import answer_yes_no
 from integrations.tamin.errors import NotEligible
+
+_REGULATION = re.compile(r"آ[یئ]ی?ن\s*[‌ ]?\s*نامه|مقررات|شرایط\s*قرارداد|متن\s*قرارداد")
 
 
 def _month(ctx: Ctx, month: str) -> str:
@@ -49,6 +53,22 @@ async def load(ctx: Ctx) -> None:
             daily=rial(fm.daily_wage), due=due)
 
 
+def agree_choices(ctx: Ctx) -> list[Choice]:
+    """Agree, not agree, or read the regulation first (poster 7: «مشاهده آئین نامه قرارداد / اعلام موافقت»)."""
+    return [ctx.choice("yes", "fractional.yes_agree"), ctx.choice("no", "fractional.no_agree"),
+            ctx.choice("regulation", "fractional.btn_regulation")]
+
+
+def parse_agree(ctx: Ctx, answer: Answer) -> bool:
+    """Yes or no; asking for the regulation shows it in full and asks again."""
+    from bot.nlu.extract import yes_no
+
+    text = answer.text or ""
+    if answer.choice == "regulation" or (not answer.choice and _REGULATION.search(text) and yes_no(text) is None):
+        raise Goto("agree", "fractional.regulation_full")
+    return answer_yes_no(ctx, answer)
+
+
 async def declined(ctx: Ctx) -> None:
     """The person does not agree: nothing is signed."""
     raise Stop("fractional.declined", due=jdate(ctx.slots.get("due")))
@@ -81,8 +101,7 @@ FLOW = Flow(
          "faq_why": "fractional.faq_why"},
     steps=[
         Do("load", load),
-        Ask("agree", "fractional.ask_agree", parse=answer_yes_no,
-            choices=yes_no_buttons("fractional.yes_agree", "fractional.no_agree"),
+        Ask("agree", "fractional.ask_agree", parse=parse_agree, choices=agree_choices,
             fields=lambda c: {"total": fa(c.slots.get("total", ""))}),
         Do("declined", declined, when=lambda c: not c.slots.get("agree")),
         Confirm("confirm", "fractional.summary", fields=_summary),

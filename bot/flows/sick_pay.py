@@ -194,10 +194,47 @@ def parse_test_ref(ctx: Ctx, answer: Answer) -> str:
     raise Invalid("sick_pay.test_ref_invalid")
 
 
+async def load_accounts(ctx: Ctx) -> None:
+    """The account the back-end holds for the verified person's payouts, to offer instead of asking (none: ask)."""
+    try:
+        found = await ctx.api.bank_accounts(ctx.national_code)
+    except TaminError:  # unknown or unreachable: the Sheba is simply asked
+        found = []
+    ctx.slots["_accounts"] = [{"id": a.account_id, "masked": a.iban_masked} for a in found[:1]]
+
+
+def _offered(ctx: Ctx) -> list[dict]:
+    return [] if ctx.slots.get("_other") else (ctx.slots.get("_accounts") or [])
+
+
+def sheba_fields(ctx: Ctx) -> dict:
+    """The registered account, masked, when there is one to offer."""
+    offered = _offered(ctx)
+    return {"offer": ctx.text("sick_pay.offer_account", sheba=mask_iban(offered[0]["masked"])) if offered else ""}
+
+
+def sheba_choices(ctx: Ctx) -> list[Choice]:
+    """Pay into the registered account, or give another."""
+    offered = _offered(ctx)
+    if not offered:
+        return []
+    return [ctx.choice("acct:0", "sick_pay.btn_registered", sheba=mask_iban(offered[0]["masked"])),
+            ctx.choice("acct:other", "sick_pay.btn_other_account")]
+
+
+_REGISTERED = re.compile(r"ثبت\s*[‌ ]?\s*شده|همین\s*حساب|همان\s*حساب|همون\s*حساب")
+
+
 def parse_sheba(ctx: Ctx, answer: Answer) -> str:
-    """A Sheba (IR + 24 digits) that passes its mod-97 check; otherwise what is wrong with it."""
+    """The registered account (its masked Sheba), or a typed Sheba that passes its mod-97 check."""
     from bot.nlu.extract import check_sheba, sheba
 
+    offered = _offered(ctx)
+    if offered and (answer.choice == "acct:0" or (not answer.choice and _REGISTERED.search(answer.text or ""))):
+        return offered[0]["masked"]
+    if answer.choice == "acct:other":
+        ctx.slots["_other"] = True
+        raise Goto("sheba")
     value = sheba(answer.text)
     if value:
         return value
@@ -241,9 +278,11 @@ async def file_claim(ctx: Ctx) -> None:
     s = ctx.slots
     body = f"{s['date_from']}|{s['date_to']}|{s['test_date']}|{s['test_ref']}|{s['sheba']}"
     key = f"{idempotency_key(ctx, 'claim')}:{hashlib.sha1(body.encode()).hexdigest()[:10]}"
+    account = next((a["id"] for a in s.get("_accounts") or [] if a["masked"] == s["sheba"]), None)
     try:
         claim = await ctx.api.sick_pay_claim(ctx.national_code, s["date_from"], s["date_to"], s["test_date"],
-                                             s["test_ref"], s["sheba"], idempotency_key=key)
+                                             s["test_ref"], None if account else s["sheba"], idempotency_key=key,
+                                             account_id=account)
     except TaminError as exc:
         if exc.reason == "iban_not_owned":  # the bank says the Sheba is not in the claimant's name
             raise Goto("sheba", "sick_pay.backend.iban_not_owned", forget=("sheba", "confirm"),
@@ -288,7 +327,9 @@ FLOW = Flow(
         Ask("date_to", "sick_pay.ask_date_to", parse=parse_date_to, retries=4),
         Ask("test_date", "sick_pay.ask_test_date", parse=parse_test_date, retries=4),
         Ask("test_ref", "sick_pay.ask_test_ref", parse=parse_test_ref, retries=4, help="sick_pay.help_test_ref"),
-        Ask("sheba", "sick_pay.ask_sheba", parse=parse_sheba, retries=4, help="sick_pay.help_sheba"),
+        Do("accounts", load_accounts, when=lambda c: "_accounts" not in c.slots),
+        Ask("sheba", "sick_pay.ask_sheba", parse=parse_sheba, choices=sheba_choices, fields=sheba_fields, retries=4,
+            help="sick_pay.help_sheba"),
         Review("confirm", "sick_pay.summary", fields=summary_fields, ask="sick_pay.ask_fix",
                items={f: f"sick_pay.field.{f}" for f in FIELDS}, cancel="sick_pay.fix_cancel",
                pick_one="sick_pay.fix_pick_one", recognize=fix_word),

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 
 from bot.engine.context import Ctx, idempotency_key
-from bot.engine.flow import Answer, Ask, Confirm, Do, Flow, Goto, Invalid, Stop
+from bot.engine.flow import Answer, Ask, Do, Flow, Goto, Invalid, Stop
 from bot.engine.fmt import code, fa, jdate, number, rial
-from bot.engine.messages import Choice, Link
+from bot.engine.messages import Channel, Choice, Document, Link
 from bot.flows.common import person_name
 from integrations.tamin.errors import InvalidInput, NotEligible, TaminError
 from integrations.tamin.models import VoluntaryEligibility
@@ -68,7 +68,10 @@ async def check(ctx: Ctx) -> None:
         raise Stop()
     if not e.eligible:
         raise await _refusal(ctx, e.reason, fields)
-    ctx.slots.update(wage_min=e.wage_min, wage_max=e.wage_max, rate=e.premium_rate)
+    ctx.slots.update(wage_min=e.wage_min, wage_max=e.wage_max, rate=e.premium_rate, months=e.start_months,
+                     terms=e.terms)
+    if e.start_months:
+        ctx.slots.setdefault("start", e.start_months[0])
     ctx.say("voluntary.eligible", rate=fa(_percent(e.premium_rate)), **fields)
 
 
@@ -119,23 +122,69 @@ async def quote(ctx: Ctx) -> None:
     ctx.slots["premium"] = q.monthly_premium
 
 
+def _month(ctx: Ctx, day: str | None) -> str:
+    """«دی ۱۴۰۵» for ``1405-10-01``."""
+    year, _, rest = (day or "").partition("-")
+    if not rest[:2].isdigit():
+        return jdate(day)
+    return ctx.text("voluntary.month", name=ctx.text(f"fractional.month_name.m{int(rest[:2])}"), year=fa(year))
+
+
+def _terms(ctx: Ctx) -> str:
+    terms = ctx.slots.get("terms") or []
+    if not terms or ctx.channel is Channel.SMS:
+        return ""
+    return ctx.text("voluntary.terms", lines="\n".join(ctx.text("voluntary.term_line", text=fa(t)) for t in terms))
+
+
 def _summary(ctx: Ctx) -> dict:
     return dict(name=ctx.slots.get("name", ""), wage=rial(int(ctx.slots.get("wage") or 0)),
-                premium=rial(int(ctx.slots.get("premium") or 0)))
+                premium=rial(int(ctx.slots.get("premium") or 0)), start=_month(ctx, ctx.slots.get("start")),
+                terms=_terms(ctx))
+
+
+def confirm_choices(ctx: Ctx) -> list[Choice]:
+    """Make it, change the amount, or start in another of the offered months."""
+    others = [m for m in ctx.slots.get("months") or [] if m != ctx.slots.get("start")]
+    return [ctx.choice("yes", "voluntary.btn_make"), ctx.choice("no", "voluntary.btn_change")] + \
+        [ctx.choice(f"start:{m}", "voluntary.btn_start", month=_month(ctx, m)) for m in others]
+
+
+def parse_confirm(ctx: Ctx, answer: Answer) -> bool:
+    """Yes makes the contract; no goes back to the amount; a month (button or its name) moves the start."""
+    from bot.flows.common import yes_no
+
+    months = ctx.slots.get("months") or []
+    chosen = answer.choice[6:] if answer.choice and answer.choice.startswith("start:") else None
+    if chosen is None and not answer.choice:
+        chosen = next((m for m in months if m != ctx.slots.get("start")
+                       and ctx.text(f"fractional.month_name.m{int(m[5:7])}") in (answer.text or "")), None)
+    if chosen in months:
+        ctx.slots["start"] = chosen
+        raise Goto("confirm", "voluntary.start_moved", month=_month(ctx, chosen))
+    if not yes_no(ctx, answer):
+        raise Goto("wage", forget=("wage", "premium"))
+    return True
 
 
 async def contract(ctx: Ctx) -> None:
     """Make the contract and hand over the first payment link."""
     try:
         c = await ctx.api.voluntary_contract(ctx.national_code, int(ctx.slots["wage"]),
-                                             idempotency_key=idempotency_key(ctx, "contract"))
+                                             idempotency_key=idempotency_key(ctx, "contract"),
+                                             starts_on=ctx.slots.get("start"))
     except InvalidInput as exc:
         if exc.reason == "wage_out_of_range":
             raise Goto("wage", "voluntary.wage_out_of_range", forget=("wage", "premium")) from None
         raise
     except NotEligible as exc:
         raise await _refused_later(ctx, exc.reason) from None
-    ctx.say("voluntary.contract", links=[Link(c.payment_url, ctx.text("common.payment_link"))],
+    links = [Link(c.payment_url, ctx.text("common.payment_link"))]
+    document = None
+    if c.document_url and ctx.channel is not Channel.SMS:  # the signed contract, its terms in it
+        document = Document(c.document_url, f"voluntary-{c.contract_number}.pdf")
+        links.append(Link(c.document_url, ctx.text("voluntary.download_contract")))
+    ctx.say("voluntary.contract", links=links, document=document,
             number=fa(c.contract_number), wage=rial(c.monthly_wage), premium=rial(c.monthly_premium),
             starts=jdate(c.starts_on), url=c.payment_url)
 
@@ -148,7 +197,8 @@ FLOW = Flow(
         Do("check", check),
         Ask("wage", "voluntary.ask_wage", parse=parse_wage, choices=_wage_choices, fields=_range, retries=5),
         Do("quote", quote),
-        Confirm("confirm", "voluntary.summary", fields=_summary, redo="wage", forget=("wage", "premium")),
+        Ask("confirm", "voluntary.summary", parse=parse_confirm, choices=confirm_choices, fields=_summary,
+            keep=False),
         Do("contract", contract, proof="code"),
     ],
 )

@@ -16,6 +16,7 @@ from basics.masking import mask_text, mask_value
 from integrations.tamin.breaker import CircuitBreaker, CircuitOpen
 from integrations.tamin.errors import Busy, Down, NotFound, TaminError, error_for
 from integrations.tamin.models import (
+    BankAccount,
     Certificate,
     CertificateCheck,
     ContractCertificates,
@@ -199,6 +200,10 @@ class TaminClient:
         body = {"national_code": national_code, "iban": iban}
         return IbanOwnership.model_validate(await self._call("POST", "/v1/banking/iban-owner", json=body, safe=True))
 
+    async def bank_accounts(self, national_code: str) -> list[BankAccount]:
+        """The Sheba accounts held under this national code, masked, the one registered for payouts first."""
+        return await self._get_list(BankAccount, f"/v1/persons/{national_code}/bank-accounts")
+
     async def person(self, national_code: str) -> Person:
         """The organization's record of a person (NotFound no_record when there is none)."""
         return await self._get(Person, f"/v1/persons/{national_code}")
@@ -272,10 +277,11 @@ class TaminClient:
         return await self._get(SickPayEligibility, f"/v1/persons/{national_code}/sick-pay")
 
     async def sick_pay_claim(self, national_code: str, leave_from: str, leave_to: str, test_date: str,
-                             test_ref: str, sheba: str, idempotency_key: str) -> SickPayClaim:
-        """Register a sick-pay claim (InvalidInput bad_sheba; NotEligible iban_not_owned for another's account)."""
-        body = {"leave_from": leave_from, "leave_to": leave_to, "test_date": test_date,
-                "test_ref": test_ref, "sheba": sheba}
+                             test_ref: str, sheba: str | None, idempotency_key: str,
+                             account_id: str | None = None) -> SickPayClaim:
+        """Register a sick-pay claim to a Sheba or a listed account (InvalidInput bad_sheba; NotEligible iban_not_owned)."""
+        body = {"leave_from": leave_from, "leave_to": leave_to, "test_date": test_date, "test_ref": test_ref}
+        body.update({"account_id": account_id} if account_id else {"sheba": sheba})
         return await self._post(SickPayClaim, f"/v1/persons/{national_code}/sick-pay/claims",
                                 json=body, idempotency_key=idempotency_key)
 
@@ -290,11 +296,14 @@ class TaminClient:
         return await self._get(VoluntaryQuote, f"/v1/persons/{national_code}/voluntary/quote",
                                params={"monthly_wage": monthly_wage})
 
-    async def voluntary_contract(self, national_code: str, monthly_wage: int,
-                                 idempotency_key: str) -> VoluntaryContract:
-        """Make a voluntary insurance contract; returns the first payment link."""
+    async def voluntary_contract(self, national_code: str, monthly_wage: int, idempotency_key: str,
+                                 starts_on: str | None = None) -> VoluntaryContract:
+        """Make a voluntary insurance contract from one of the offered start months; the document and first payment link."""
+        body: dict[str, Any] = {"monthly_wage": monthly_wage}
+        if starts_on:
+            body["starts_on"] = starts_on
         return await self._post(VoluntaryContract, f"/v1/persons/{national_code}/voluntary/contracts",
-                                json={"monthly_wage": monthly_wage}, idempotency_key=idempotency_key)
+                                json=body, idempotency_key=idempotency_key)
 
     # --- dependents (6) ---------------------------------------------------------------------------
 
@@ -375,8 +384,13 @@ class TaminClient:
         return await self._get_list(ContractSummary, f"/v1/persons/{actor}/contracts")
 
     async def contract_certificates(self, contract_no: str, actor: str) -> ContractCertificates:
-        """A contract's Article 38 certificates (Forbidden not_party)."""
-        return await self._get(ContractCertificates, f"/v1/contracts/{contract_no}/certificates", actor=actor)
+        """A contract's Article 38 certificates, an issued one with its PDF and verify links (Forbidden not_party)."""
+        found = await self._get(ContractCertificates, f"/v1/contracts/{contract_no}/certificates", actor=actor)
+        if self.verify_base:
+            for cert in found.certificates:
+                if cert.verification_code:
+                    cert.verify_url = f"{self.verify_base}/verify/{cert.verification_code}"
+        return found
 
     # --- payments and events ----------------------------------------------------------------------
 

@@ -42,6 +42,13 @@ class IbanOwnership(Model):
     owned: bool
 
 
+class BankAccount(Model):
+    """A Sheba account the banks hold under a person's national code, never echoed in full."""
+
+    account_id: str  # an opaque handle a payout may name instead of the Sheba
+    iban_masked: str
+
+
 class Person(Model):
     """A person the organization has a record of."""
 
@@ -109,7 +116,7 @@ class CertificateCheck(Model):
 
     verification_code: str
     valid: bool
-    kind: Literal["pension", "insurance"] | None = None
+    kind: Literal["pension", "insurance", "article38", "voluntary"] | None = None
     holder: str | None = None
     issued_on: str | None = None
     summary: str | None = None
@@ -199,6 +206,8 @@ class VoluntaryEligibility(Model):
     wage_max: int
     premium_rate: float
     contract: VoluntaryContract | None = None  # the contract already made (reason already_contracted)
+    start_months: list[str] = []  # the first days of the months a new contract may start on, earliest first
+    terms: list[str] = []  # the contract's terms, the organization's own wording
 
 
 class VoluntaryQuote(Model):
@@ -219,6 +228,8 @@ class VoluntaryContract(Model):
     starts_on: str
     payment_id: str
     payment_url: str
+    document_url: str | None = None  # the signed contract as a PDF
+    verification_code: str | None = None
 
 
 class RegistryName(Model):
@@ -382,6 +393,9 @@ class Article38Certificate(Model):
     issued_on: str | None = None
     reason_code: str | None = None
     reason: str | None = None
+    verification_code: str | None = None  # an issued one: its document and its public check
+    pdf_url: str | None = None
+    verify_url: str | None = None
 
 
 class ContractCertificates(Model):

@@ -84,3 +84,15 @@ async def test_no_log_line_shows_an_iban(client: TaminClient, sim: httpx.Client,
     logged = "\n".join(r.getMessage() for r in ours)
     assert ours and OWNED not in logged and ANOTHERS not in logged and OWNED[4:] not in logged
     assert NC["worker-insured"] not in logged
+
+
+async def test_the_accounts_are_listed_masked_and_another_persons_handle_pays_nothing(client: TaminClient) -> None:
+    mine = await client.bank_accounts(NC["worker-insured"])
+    assert [a.iban_masked for a in mine][0] == "IR49…7890" and len(mine) == 4
+    assert all("…" in a.iban_masked and a.account_id.startswith("ACC-") for a in mine)
+    theirs = (await client.bank_accounts(NC["worker-short-record"]))[0]
+    with pytest.raises(InvalidInput) as exc:
+        await client.sick_pay_claim(NC["worker-insured"], *LEAVE, None, key(), account_id=theirs.account_id)
+    assert exc.value.reason == "unknown_account"
+    claim = await client.sick_pay_claim(NC["worker-insured"], *LEAVE, None, key(), account_id=mine[0].account_id)
+    assert claim.sheba_masked == "IR49…7890"

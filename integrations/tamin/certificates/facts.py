@@ -66,4 +66,27 @@ def insurance_rows(t: Labels, data: Mapping[str, Any]) -> Rows:
     ])
 
 
-FACTS: dict[str, Callable[[Labels, Mapping[str, Any]], Rows]] = {"pension": pension_rows, "insurance": insurance_rows}
+def article38_rows(t: Labels, data: Mapping[str, Any]) -> Rows:
+    """An Article 38 settlement certificate's facts: the contract, its parties, and that it is settled."""
+    text = lambda v: fa_digits(str(v).strip())  # noqa: E731
+    return _rows(t, "article38", data, [
+        ("number", text), ("contract_no", text), ("subject", text), ("contractor_name", text),
+        ("employer_name", text), ("employer_workshop", text),
+    ]) + [(t("article38.field.state"), t("article38.state.issued"))]
+
+
+def voluntary_rows(t: Labels, data: Mapping[str, Any]) -> Rows:
+    """A voluntary insurance contract: its figures, its start, and each of its terms."""
+    rows = _rows(t, "voluntary", data, [
+        ("contract_number", lambda v: fa_digits(str(v).strip())),
+        ("monthly_wage", lambda v: t("amount", amount=fa_number(v))),
+        ("monthly_premium", lambda v: t("amount", amount=fa_number(v))),
+        ("starts_on", fa_date),
+    ])
+    terms = data.get("terms") or []
+    return rows + [(t("voluntary.field.term", n=fa_digits(str(i))), fa_digits(str(term)))
+                   for i, term in enumerate(terms, start=1)]
+
+
+FACTS: dict[str, Callable[[Labels, Mapping[str, Any]], Rows]] = {"pension": pension_rows, "insurance": insurance_rows,
+                                                               "article38": article38_rows, "voluntary": voluntary_rows}

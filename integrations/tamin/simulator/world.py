@@ -79,6 +79,9 @@ class Ticket:
     attempts: int = 0
 
 
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # certificates' verification codes
+
+
 @dataclass
 class State:
     """What has been created since the fixtures were loaded."""
@@ -133,7 +136,49 @@ class World:
         self.iban_owners: dict[str, str] = {rules.normalize_sheba(str(iban)): str(code)
                                             for code, ibans in (extra.get("bank_accounts") or {}).items()
                                             for iban in ibans}
+        self.accounts: dict[str, list[str]] = {str(code): [rules.normalize_sheba(str(i)) for i in ibans]
+                                               for code, ibans in (extra.get("bank_accounts") or {}).items()}
         self.state = State()
+        self._article38_documents()
+
+    def article38_code(self, number: str) -> str:
+        """The verification code of an issued Article 38 certificate: stable across resets."""
+        import hashlib
+
+        digest = hashlib.sha256(f"article38|{number}".encode()).digest()
+        letters = "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:8])
+        return f"TA-{letters[:4]}-{letters[4:]}"
+
+    def record_document(self, kind: str, facts: Facts, data: Facts, summary: str) -> str:
+        """Keep a document the organization issued (a contract) for its PDF and its public check; its code."""
+        import secrets
+
+        code = "TA-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) + "-" + \
+            "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+        self.state.certificates[code] = {
+            "kind": kind, "national_code": facts["national_code"], "issued_on": cal.fmt(self.today()),
+            "holder": f"{str(facts.get('first_name', ''))[:1]}. {facts.get('last_name', '')}", "summary": summary,
+            "data": {**data, "national_code": facts["national_code"]}}
+        return code
+
+    def _article38_documents(self) -> None:
+        """Every issued Article 38 certificate may be verified and downloaded, like the ones issued in chat."""
+        template = (self.extra.get("certificate_summaries") or {}).get("article38", "{number}")
+        for number, contract in self.contracts.items():
+            contractor = self.by_key.get(str(contract.get("contractor"))) or {}
+            shop = self.workshops.get(str(contract.get("employer_workshop"))) or {}
+            for cert in contract.get("certificates", []):
+                if cert.get("state") != "issued" or not contractor.get("national_code"):
+                    continue
+                data = {"number": cert["number"], "contract_no": number, "subject": contract.get("subject", ""),
+                        "contractor_name": self.name_of(contractor.get("key")),
+                        "employer_name": shop.get("name", ""), "employer_workshop": str(contract["employer_workshop"]),
+                        "national_code": contractor["national_code"]}
+                self.state.certificates[self.article38_code(cert["number"])] = {
+                    "kind": "article38", "national_code": contractor["national_code"],
+                    "issued_on": cert.get("issued_on") or "",
+                    "holder": f"{contractor.get('first_name', '')[:1]}. {contractor.get('last_name', '')}",
+                    "summary": template.format(**data), "data": data}
 
     @staticmethod
     def _registry(people: dict[str, Facts], extra: dict[str, Facts]) -> dict[str, Facts]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from integrations.tamin.models import IbanOwnership
+from integrations.tamin.models import BankAccount, IbanOwnership
 from integrations.tamin.simulator import rules
 from integrations.tamin.simulator.errors import invalid, not_eligible
-from integrations.tamin.simulator.routes.deps import CODE, world_of
+from integrations.tamin.simulator.routes.deps import CODE, NationalCode, world_of
 from integrations.tamin.simulator.world import World
 
 router = APIRouter()
@@ -32,6 +34,19 @@ def owned(world: World, national_code: str, iban: str) -> bool:
     return world.iban_owner(iban) == national_code
 
 
+def account_id(iban: str) -> str:
+    """The opaque handle of an account: stable, and saying nothing of the Sheba."""
+    return "ACC-" + hashlib.sha256(rules.normalize_sheba(iban).encode()).hexdigest()[:12].upper()
+
+
+def account_iban(world: World, national_code: str, handle: str) -> str:
+    """The Sheba of one of the person's own accounts by its handle (400 unknown_account otherwise)."""
+    for iban in world.accounts.get(national_code, []):
+        if account_id(iban) == handle:
+            return iban
+    raise invalid("unknown_account", "no account with this handle is held under the claimant's national code")
+
+
 def require_owned(world: World, national_code: str, iban: str) -> str:
     """The canonical Sheba of a payout, refused unless valid and held under the payee's national code."""
     if not rules.sheba_valid(iban):
@@ -51,3 +66,12 @@ async def iban_owner(body: IbanOwnerBody, request: Request) -> IbanOwnership:
         raise invalid("bad_sheba", "the Sheba number fails its check digits")
     request.app.state.checks.hit(body.national_code)
     return IbanOwnership(iban_masked=masked(body.iban), owned=owned(world, body.national_code, body.iban))
+
+
+@router.get("/v1/persons/{national_code}/bank-accounts")
+async def bank_accounts(national_code: NationalCode, request: Request) -> list[BankAccount]:
+    """The accounts the banks hold under a national code, masked, the one registered for payouts first."""
+    world = world_of(request)
+    world.record(national_code)
+    return [BankAccount(account_id=account_id(iban), iban_masked=masked(iban))
+            for iban in world.accounts.get(national_code, [])]

@@ -30,7 +30,8 @@ class SickPayBody(BaseModel):
     leave_to: str = Field(pattern=DATE)
     test_date: str = Field(pattern=DATE)
     test_ref: str = Field(min_length=1, max_length=40)
-    sheba: str = Field(min_length=1, max_length=40)
+    sheba: str | None = Field(default=None, min_length=1, max_length=40)
+    account_id: str | None = Field(default=None, pattern=r"^ACC-[A-Z0-9]{4,32}$")
 
 
 def military_decision(world: World, facts: Facts) -> rules.Decision:
@@ -136,7 +137,12 @@ async def sick_pay_claim(national_code: NationalCode, body: SickPayBody, idempot
                                        cal.parse(leave["leave_to"]))
         if not check.ok:
             raise invalid(check.reason or "invalid", **check.details)
-        sheba = banking.require_owned(world, national_code, body.sheba)
+        if body.account_id:
+            sheba = banking.account_iban(world, national_code, body.account_id)
+        elif body.sheba:
+            sheba = banking.require_owned(world, national_code, body.sheba)
+        else:
+            raise invalid("bad_sheba", "neither a Sheba nor an account handle was given")
         with_dependents = bool(facts.get("dependents")) or facts.get("marital_status") == "married"
         amounts = rules.sick_pay_amounts(cal.days_between(start, end), world.daily_wage(facts), with_dependents)
         claim = SickPayClaim(tracking_number=world.number("SP"), national_code=national_code,

@@ -28,9 +28,19 @@ MAX_WAGE_INPUT = 100_000_000_000
 
 
 class WageBody(BaseModel):
-    """A chosen monthly wage base."""
+    """A chosen monthly wage base (and, for a contract, one of the offered start months)."""
 
     monthly_wage: int = Field(ge=0, le=MAX_WAGE_INPUT)
+    starts_on: str | None = Field(default=None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+START_MONTHS = 3  # a voluntary contract starts on the first of one of the next three months
+
+
+def start_months(world: World) -> list[str]:
+    """The first days of the months a contract made today may start on."""
+    first = cal.first_of_next_month(world.today())
+    return [cal.fmt(cal.add_months(first, i)) for i in range(START_MONTHS)]
 
 
 class DependentBody(BaseModel):
@@ -76,7 +86,9 @@ async def voluntary_eligibility(national_code: NationalCode, request: Request) -
                                 contribution_days=days, required_days=required, missing_days=max(0, required - days),
                                 wage_min=rules.MIN_MONTHLY_WAGE, wage_max=rules.MAX_MONTHLY_WAGE,
                                 premium_rate=rules.VOLUNTARY_RATE,
-                                contract=world.state.voluntary.get(national_code))
+                                contract=world.state.voluntary.get(national_code),
+                                start_months=start_months(world) if decision.ok else [],
+                                terms=list(world.extra.get("voluntary_terms") or []))
 
 
 @router.get("/v1/persons/{national_code}/voluntary/quote")
@@ -96,11 +108,21 @@ async def voluntary_contract(national_code: NationalCode, body: WageBody, idempo
     def make() -> VoluntaryContract:
         facts = world.record(national_code)
         q = quote(world, facts, body.monthly_wage)
+        allowed = start_months(world)
+        if body.starts_on is not None and body.starts_on not in allowed:
+            raise invalid("bad_start_month", "a contract starts on the first of one of the offered months",
+                          allowed=allowed)
         payment = world.new_payment("voluntary", q.monthly_premium, {"voluntary": national_code})
-        contract = VoluntaryContract(contract_number=world.number("VC"), national_code=national_code,
+        number = world.number("VC")
+        starts = body.starts_on or allowed[0]
+        code = world.record_document("voluntary", facts, {
+            "contract_number": number, "monthly_wage": q.monthly_wage, "monthly_premium": q.monthly_premium,
+            "starts_on": starts, "terms": list(world.extra.get("voluntary_terms") or [])},
+            summary=f"قرارداد بیمه اختیاری {number} — آغاز {starts}")
+        contract = VoluntaryContract(contract_number=number, national_code=national_code,
                                      monthly_wage=q.monthly_wage, monthly_premium=q.monthly_premium,
-                                     starts_on=cal.fmt(cal.first_of_next_month(world.today())),
-                                     payment_id=payment.payment_id, payment_url=payment.payment_url)
+                                     starts_on=starts, payment_id=payment.payment_id, payment_url=payment.payment_url,
+                                     document_url=world.url(f"/v1/certificates/{code}.pdf"), verification_code=code)
         world.state.voluntary[national_code] = contract.model_dump()
         return contract
 

@@ -235,7 +235,13 @@ async def contract_certificates(actor: Actor, request: Request,
     certificates = []
     for cert in contract.get("certificates", []):
         code, text = world.reason_text(cert.get("reason"))
+        links = {}
+        if cert["state"] == "issued":
+            verification = world.article38_code(cert["number"])
+            links = {"verification_code": verification, "verify_url": world.verify_url(verification),
+                     "pdf_url": world.url(f"/v1/certificates/{verification}.pdf")}
         certificates.append(Article38Certificate(number=cert["number"], state=cert["state"],
-                                                 issued_on=cert.get("issued_on"), reason_code=code, reason=text))
+                                                 issued_on=cert.get("issued_on"), reason_code=code, reason=text,
+                                                 **links))
     return ContractCertificates(contract_no=contract_no, subject=contract["subject"], certificates=certificates,
                                 **contract_names(world, contract))

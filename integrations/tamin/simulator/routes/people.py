@@ -22,13 +22,12 @@ from integrations.tamin.models import (
 from integrations.tamin.simulator import calendar as cal
 from integrations.tamin.simulator.errors import forbidden, not_eligible, not_found
 from integrations.tamin.simulator.routes.deps import CODE, IdemKey, NationalCode, idempotent, world_of
-from integrations.tamin.simulator.world import Facts, Ticket, World
+from integrations.tamin.simulator.world import CODE_ALPHABET, Facts, Ticket, World
 
 router = APIRouter()
 OTP_SECONDS = 120
 OTP_ATTEMPTS = 5
 HISTORY_MONTHS = 6
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 class IdentityBody(BaseModel):
