@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from collections.abc import Sequence
@@ -106,10 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     acc = sum(p[0] == g for p, g in zip(out, evals[2], strict=True)) / len(out)
     f1 = span_f1([p[1] for p in out], evals[1])
     rate = len(out) / parse_s
-    print("| split | intent acc | slot F1 | train s (wall / CPU) | parses/s/core | cores |")
-    print("|---|---|---|---|---|---|")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("| split | intent acc | slot F1 | train s (wall / CPU) | parses/s/core | max RSS MB | cores |")
+    print("|---|---|---|---|---|---|---|")
     print(f"| {args.split} | {100 * acc:.2f} | {100 * f1:.2f} | {train_s:.1f} / {train_cpu:.1f} | {rate:.0f} "
-          f"| {os.cpu_count()} |")
+          f"| {rss:.0f} | {os.cpu_count()} |")
     return 0
 
 

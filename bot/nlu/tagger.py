@@ -63,8 +63,9 @@ class Tagger:
     """Sequence labeller over token lists; labels are BIO strings."""
 
     def __init__(self, features: FeatureFn = token_features, epochs: int = 12, min_count: int = 1,
-                 seed: int = 7, prune_min: int = 3) -> None:
+                 seed: int = 7, prune_min: int = 3, share: bool = True) -> None:
         self.features = features
+        self.share = share
         self.epochs = epochs
         self.min_count = min_count
         self.seed = seed
@@ -201,6 +202,23 @@ class Tagger:
             path.append(j)
         return path[::-1]
 
+    def _components(self) -> np.ndarray:
+        """(parts, labels) 0/1 matrix: a label's parts shared with other labels — its BIO prefix with the slot's
+        kind («B-city_name» of «B-fromloc.city_name») and with its role («B-fromloc»), when two labels share it."""
+        owners: dict[str, set[int]] = {}
+        for j, lab in enumerate(self.labels):
+            bio, _, typ = lab.partition("-")
+            role, dot, kind = typ.rpartition(".")
+            if not dot:
+                continue
+            owners.setdefault(f"{bio}-k:{kind}", set()).add(j)
+            owners.setdefault(f"{bio}-r:{role}", set()).add(j)
+        parts = [js for js in owners.values() if len(js) > 1]
+        M = np.zeros((len(parts), len(self.labels)), dtype=np.float32)
+        for g, js in enumerate(parts):
+            M[g, sorted(js)] = 1.0
+        return M
+
     def fit(self, sents: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> Tagger:
         """Train on token lists and their BIO tags."""
         counts: Counter[str] = Counter()
@@ -216,6 +234,11 @@ class Tagger:
         U = np.zeros((F, L), dtype=np.float32)
         T = np.zeros((L + 1, L), dtype=np.float32)
         TU = np.zeros((L + 1, L), dtype=np.float32)
+        M = self._components() if self.share else np.zeros((0, L), dtype=np.float32)
+        G = M.shape[0]
+        part_of = [np.nonzero(M[:, j])[0] for j in range(L)]
+        V = np.zeros((F, G), dtype=np.float32)
+        VU = np.zeros((F, G), dtype=np.float32)
         self.mask = self._transition_mask()
         self._all = np.arange(L)
         seen: dict[str, set[int]] = {}
@@ -236,6 +259,8 @@ class Tagger:
             rng.shuffle(data)
             for flat, offs, gold in data:
                 E = np.add.reduceat(W[flat], offs, axis=0) if len(flat) else np.zeros((len(offs), L), np.float32)
+                if G and len(flat):
+                    E += np.add.reduceat(V[flat], offs, axis=0) @ M
                 pred = np.asarray(self._viterbi(E, T + self.mask))
                 if not np.array_equal(pred, gold):
                     ends = np.append(offs[1:], len(flat))
@@ -245,6 +270,14 @@ class Tagger:
                         W[f, pred[i]] -= 1
                         U[f, gold[i]] += c
                         U[f, pred[i]] -= c
+                        if G:
+                            pg_, pp_ = part_of[gold[i]], part_of[pred[i]]
+                            if len(pg_):
+                                V[np.ix_(f, pg_)] += 1
+                                VU[np.ix_(f, pg_)] += c
+                            if len(pp_):
+                                V[np.ix_(f, pp_)] -= 1
+                                VU[np.ix_(f, pp_)] -= c
                     pg = np.append(L, gold[:-1])
                     pp = np.append(L, pred[:-1])
                     np.add.at(T, (pg, gold), 1)
@@ -253,6 +286,8 @@ class Tagger:
                     np.add.at(TU, (pp, pred), -c)
                 c += 1
         self.W = W - U / c
+        if G:  # fold the shared parts into each label's weights: prediction costs the same
+            self.W += (V - VU / c) @ M
         self.T = (T - TU / c) + self.mask
         return self
 

@@ -81,3 +81,30 @@ def test_svm_intents_rank() -> None:
     assert abs(sum(p for _, p in clf.rank("سلام", 10)) - 1) < 1e-5
     with pytest.raises(ValueError):
         IntentClassifier(model="tree")
+
+
+_CUE = {"fromloc": ["از"], "toloc": ["به"], "stoploc": ["با", "توقف", "در"]}
+
+
+def _legs(names: list[str], n: int) -> tuple[list[list[str]], list[list[str]]]:
+    """«پرواز از/به/با توقف در [فرودگاه] X»: every role × kind often, except one stop-over airport (once)."""
+    rng = random.Random(1)
+    sents, tags = [], []
+    rare_seen = False
+    while len(sents) < n:
+        role, kind = rng.choice(list(_CUE)), rng.choice(["city_name", "airport_name"])
+        if (role, kind) == ("stoploc", "airport_name"):
+            if rare_seen:
+                continue
+            rare_seen = True
+        toks = ["پرواز", *_CUE[role]] + (["فرودگاه"] if kind == "airport_name" else [])
+        sents.append([*toks, rng.choice(names), "را", "بده"])
+        tags.append(["O"] * len(toks) + [f"B-{role}.{kind}", "O", "O"])
+    return sents, tags
+
+
+def test_a_slot_seen_once_is_found_from_its_role_and_kind_seen_elsewhere() -> None:
+    names = [f"شهر{i}" for i in range(60)]
+    tg = Tagger(epochs=8).fit(*_legs(names[:40], 800))
+    for name in names[40:]:  # unseen names: «stop over at the airport X» read from «با توقف در» + «فرودگاه»
+        assert tg.predict(["پرواز", "با", "توقف", "در", "فرودگاه", name, "را", "بده"])[5] == "B-stoploc.airport_name"
