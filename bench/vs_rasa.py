@@ -227,7 +227,7 @@ def flush(urls: list[str]) -> None:
         redis.Redis.from_url(url).flushdb()
 
 
-def wait_up(kind: str, url: str, seconds: float = 180) -> None:
+def wait_up(kind: str, url: str, seconds: float = 900) -> None:
     """Until the chat endpoint answers a turn."""
     deadline = time.time() + seconds
 
