@@ -35,7 +35,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_up(url: str, seconds: float = 60) -> None:
+def wait_up(url: str, seconds: float = 180) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:

@@ -219,11 +219,16 @@ def main() -> None:
     ap.add_argument("--global-rate", type=float, default=100_000, help="messages/s per bot (Telegram: 30)")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/12")
     ap.add_argument("--profile", default="", help="a folder: run the bot under cProfile, one .prof file each")
+    ap.add_argument("--base-port", type=int, default=0,
+                    help="simulator, bot and Bot API on this port and the next two (default: free ports)")
     args = ap.parse_args()
 
     redis.Redis.from_url(args.redis).flushdb()
     bin_dir = os.path.dirname(sys.executable)
-    sim_port, bot_port, api_port = free_port(), free_port(), free_port()
+    if args.base_port:
+        sim_port, bot_port, api_port = args.base_port, args.base_port + 1, args.base_port + 2
+    else:
+        sim_port, bot_port, api_port = free_port(), free_port(), free_port()
     env = dict(os.environ, REDIS_URL=args.redis, TAMIN_BACKEND_URL=f"http://127.0.0.1:{sim_port}",
                MODULES="messenger", PUBLIC_BASE_URL=f"http://127.0.0.1:{bot_port}",
                TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=f"http://127.0.0.1:{api_port}",

@@ -57,44 +57,59 @@ def fix_update(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def chat_of(update: Update) -> int | None:
-    """The private chat an update belongs to, or None for updates we do not answer."""
-    msg = update.message or update.edited_message
-    if msg is not None:
-        return msg.chat.id if msg.chat.type == "private" else None
-    cq = update.callback_query
-    if cq is not None:
-        if cq.message is not None and cq.message.chat.type == "private":
-            return cq.message.chat.id
-        return cq.from_user.id if cq.message is None else None
+def _id(value: Any) -> int:
+    """An id as aiogram reads it (an integer; the webhook has validated the update already)."""
+    return int(value)
+
+
+def _private_chat(msg: dict[str, Any]) -> int | None:
+    chat = msg["chat"]
+    return _id(chat["id"]) if chat.get("type") == "private" else None
+
+
+def chat_of(raw: dict[str, Any]) -> int | None:
+    """The private chat a (validated) raw update belongs to, or None for updates we do not answer."""
+    msg = raw.get("message") or raw.get("edited_message")
+    if msg:
+        return _private_chat(msg)
+    cq = raw.get("callback_query")
+    if cq:
+        if cq.get("message") is not None:
+            return _private_chat(cq["message"])
+        return _id(cq["from"]["id"])
     return None
 
 
-def group_of(update: Update) -> int | None:
+def group_of(raw: dict[str, Any]) -> int | None:
     """The group chat a new message was written in (answered with one line: write privately)."""
-    msg = update.message
-    return msg.chat.id if msg is not None and msg.chat.type in ("group", "supergroup") and msg.text else None
+    msg = raw.get("message")
+    if not msg or msg["chat"].get("type") not in ("group", "supergroup") or not msg.get("text"):
+        return None
+    return _id(msg["chat"]["id"])
 
 
-def to_inbound(channel: Channel, update: Update) -> Inbound | None:
-    """An update as the engine's ``Inbound`` (None when there is nothing the engine can read)."""
-    chat = chat_of(update)
+def to_inbound(channel: Channel, raw: dict[str, Any]) -> Inbound | None:
+    """A (validated) raw update as the engine's ``Inbound`` (None when there is nothing the engine can read)."""
+    chat = chat_of(raw)
     if chat is None:
         return None
-    if update.callback_query is not None:
-        cq = update.callback_query
-        return Inbound(channel, str(chat), choice=cq.data or None, message_id=str(update.update_id))
-    if update.edited_message is not None:
-        text = update.edited_message.text
-        return Inbound(channel, str(chat), text=text, message_id=f"e{update.update_id}", edited=True) if text else None
-    msg = update.message
-    if msg.contact is not None:
-        c = msg.contact
-        return Inbound(channel, str(chat), contact=Contact(c.phone_number, None if c.user_id is None else str(c.user_id),
-                                                          c.first_name or ""), message_id=str(msg.message_id))
-    if msg.text:
-        return Inbound(channel, str(chat), text=msg.text, message_id=str(msg.message_id))
-    return Inbound(channel, str(chat), message_id=str(msg.message_id), media=True)
+    update_id = _id(raw["update_id"])
+    cq = raw.get("callback_query")
+    if cq:
+        return Inbound(channel, str(chat), choice=cq.get("data") or None, message_id=str(update_id))
+    edited = raw.get("edited_message")
+    if edited:
+        text = edited.get("text")
+        return Inbound(channel, str(chat), text=text, message_id=f"e{update_id}", edited=True) if text else None
+    msg = raw["message"]
+    c = msg.get("contact")
+    if c is not None:
+        user_id = c.get("user_id")
+        return Inbound(channel, str(chat), contact=Contact(c["phone_number"], None if user_id is None else str(_id(user_id)),
+                                                          c.get("first_name") or ""), message_id=str(_id(msg["message_id"])))
+    if msg.get("text"):
+        return Inbound(channel, str(chat), text=msg["text"], message_id=str(_id(msg["message_id"])))
+    return Inbound(channel, str(chat), message_id=str(_id(msg["message_id"])), media=True)
 
 
 class MessengerDoor:
@@ -119,22 +134,26 @@ class MessengerDoor:
         return Update.model_validate(fix_update(raw), context={"bot": self.bot})
 
     async def prepare(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
-        """Answer the button press, run the engine, render its answer for this chat."""
-        update = self.parse(payload)
-        chat = chat_of(update)
-        if update.callback_query is not None:
+        """Answer the button press, run the engine, render its answer for this chat.
+
+        ``payload`` is an update the webhook validated with aiogram before queueing it, so it is read as
+        the dict it is (no second validation into aiogram objects on every turn)."""
+        payload = fix_update(payload)
+        chat = chat_of(payload)
+        cq = payload.get("callback_query")
+        if cq:
             try:
-                await self.api.answer_callback(update.callback_query.id)
+                await self.api.answer_callback(cq["id"])
             except Exception as exc:  # an old or repeated callback: the answer is only cosmetic
                 log.info("%s answerCallbackQuery failed: %s", self.channel, type(exc).__name__)
         if chat is None:
-            group = group_of(update)
+            group = group_of(payload)
             if group is None:
                 return []
             return [{"t": "text", "text": t("channels.write_privately"), "inline": None, "contact": None, "chat": group}]
-        inbound = to_inbound(self.kind, update)
+        inbound = to_inbound(self.kind, payload)
         if inbound is None:
-            if update.message is not None:
+            if payload.get("message"):
                 return [{"t": "text", "text": t("channels.unsupported"), "inline": None, "contact": None, "chat": chat}]
             return []
         outs = await self.engine.handle(inbound)
@@ -236,13 +255,14 @@ def _markup(op: dict[str, Any]):
 
 async def accept_update(runtime: Any, door: MessengerDoor, raw: dict[str, Any]) -> bool | None:
     """Validate and queue one raw update; None when it is not for us, False for a duplicate."""
-    update = door.parse(raw)
-    chat = chat_of(update)
-    group = group_of(update) if chat is None else None
+    raw = fix_update(raw)
+    update = door.parse(raw)  # aiogram's validation: only a well-formed update is queued
+    chat = chat_of(raw)
+    group = group_of(raw) if chat is None else None
     if chat is None and update.callback_query is None and group is None:
         return None
     user = str(chat if chat is not None else f"g{group}" if group is not None else update.callback_query.from_user.id)
-    return await runtime.accept(door.channel, user, str(update.update_id), fix_update(raw))
+    return await runtime.accept(door.channel, user, str(update.update_id), raw)
 
 
 def _same(a: str | None, b: str | None) -> bool:
