@@ -160,6 +160,18 @@ def spawn(n: int, environ: dict[str, str]) -> list[subprocess.Popen]:
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n)]
 
 
+def cpu_seconds(procs: list[subprocess.Popen]) -> float:
+    """User and system CPU the worker processes have used so far (Linux ``/proc``)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for p in procs:
+        try:
+            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def stop(procs: list[subprocess.Popen]) -> None:
     for p in procs:
         if p.poll() is None:
@@ -191,14 +203,18 @@ async def throughput(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     procs = spawn(args.workers, env(url, fakes, NOTIFY_LIMITS="false", NOTIFY_CONCURRENCY=str(args.concurrency),
                                    NOTIFY_BATCH="200"))
+    await asyncio.sleep(3)  # the workers' start-up (imports, migrations) is not counted in their CPU per notice
+    cpu0 = cpu_seconds(procs)
     try:
         end = await finished(notify, args.n, 3600)
+        cpu = cpu_seconds(procs) - cpu0
     finally:
         stop(procs)
     secs = end - t0
     got = fakes.received()
     print(f"sent {args.n} notices with {args.workers} worker(s) in {secs:.1f}s: {args.n / secs:.0f} notices/s "
-          f"(limits off); received {sum(got.values())}, distinct {len(got)}")
+          f"(limits off); workers' CPU {cpu * 1000 / args.n:.2f} ms a notice; load average "
+          f"{os.getloadavg()[0]:.1f}; received {sum(got.values())}, distinct {len(got)}")
     await notify.aclose()
     await db.dispose()
     fakes.close()

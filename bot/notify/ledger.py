@@ -8,13 +8,22 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import BigInteger, String, and_, any_, bindparam, case, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.notify import models as tb
 from bot.notify.model import DELIVERED, FAILED, FINAL, OPTED_OUT, QUEUED, RETRY, SENDING, SENT, Notice
 
 CHUNK = 500  # rows per IN (...) list
+
+# PostgreSQL: a flush of ``sent`` marks is one statement over arrays, not one UPDATE per notice.
+_SENT_PG = text("""
+UPDATE notify_notices AS n SET state = 'sent', provider_id = v.pid, sent_at = v.at, updated_at = v.at,
+       lease_until = NULL, error = NULL
+FROM unnest(CAST(:ids AS bigint[]), CAST(:pids AS text[]), CAST(:ats AS double precision[])) AS v(id, pid, at)
+WHERE n.id = v.id
+""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,26 +97,49 @@ class Ledger:
                 await conn.execute(update(tb.notices).where(tb.notices.c.id.in_(part))
                                    .values(enqueued_at=now or time.time()))
 
+    def _where_in(self, col, values: Sequence, kind=BigInteger) -> Iterable:
+        """``col IN values`` as one condition per chunk; on PostgreSQL one ``= ANY(array)`` (one prepared statement
+        whatever the batch size)."""
+        if self.dialect == "postgresql":
+            if values:
+                yield col == any_(bindparam(None, list(values), type_=ARRAY(kind)))
+            return
+        for part in _chunks(list(values)):
+            yield col.in_(part)
+
+    async def _rows(self, conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Row]:
+        c = tb.notices.c
+        out: dict[int, Row] = {}
+        for cond in self._where_in(c.id, ids):
+            res = await conn.execute(select(c.id, c.state, c.attempts, c.lease_until, c.due_at).where(cond))
+            for r in res:
+                out[r.id] = Row(r.state, r.attempts, r.lease_until, r.due_at)
+        return out
+
+    async def _opted(self, conn: AsyncConnection, subjects: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for cond in self._where_in(tb.optouts.c.subject, sorted(set(subjects)), String):
+            found.update(r[0] for r in await conn.execute(select(tb.optouts.c.subject).where(cond)))
+        return found
+
     async def rows(self, ids: Sequence[int]) -> dict[int, Row]:
         """The current state of notices by id."""
-        out: dict[int, Row] = {}
         async with self.engine.connect() as conn:
-            for part in _chunks(list(ids)):
-                res = await conn.execute(select(tb.notices.c.id, tb.notices.c.state, tb.notices.c.attempts,
-                                                tb.notices.c.lease_until, tb.notices.c.due_at)
-                                         .where(tb.notices.c.id.in_(part)))
-                for r in res:
-                    out[r.id] = Row(r.state, r.attempts, r.lease_until, r.due_at)
-        return out
+            return await self._rows(conn, ids)
+
+    async def look(self, ids: Sequence[int], subjects: Sequence[str]) -> tuple[dict[int, Row], set[str]]:
+        """A batch's notices by id and which of ``subjects`` opted out, in one round of the database."""
+        async with self.engine.connect() as conn:
+            return await self._rows(conn, ids), (await self._opted(conn, subjects) if subjects else set())
 
     async def take(self, ids: Sequence[int], lease: float, now: float) -> set[int]:
         """Claim notices for sending (queued, retrying, or a dead sender's lease run out); returns those taken."""
         c = tb.notices.c
         taken: set[int] = set()
         async with self.engine.begin() as conn:
-            for part in _chunks(list(ids)):
+            for cond in self._where_in(c.id, ids):
                 stmt = (update(tb.notices)
-                        .where(c.id.in_(part), or_(c.due_at.is_(None), c.due_at <= now),
+                        .where(cond, or_(c.due_at.is_(None), c.due_at <= now),
                                or_(c.state.in_((QUEUED, RETRY)), and_(c.state == SENDING, c.lease_until < now)))
                         .values(state=SENDING, lease_until=now + lease, attempts=c.attempts + 1, updated_at=now,
                                 due_at=None)
@@ -139,6 +171,12 @@ class Ledger:
         await fut
 
     async def _write_sent(self, rows: list[dict]) -> None:
+        if self.dialect == "postgresql":
+            params = {"ids": [r["b_id"] for r in rows], "pids": [r["b_pid"] for r in rows],
+                      "ats": [r["b_now"] for r in rows]}
+            async with self.engine.begin() as conn:
+                await conn.execute(_SENT_PG, params)
+            return
         c = tb.notices.c
         stmt = (update(tb.notices).where(c.id == bindparam("b_id"))
                 .values(state=SENT, provider_id=bindparam("b_pid"), sent_at=bindparam("b_now"),
@@ -270,12 +308,8 @@ class Ledger:
 
     async def opted_out_of(self, subjects: Sequence[str]) -> set[str]:
         """Which of ``subjects`` asked for no notices."""
-        found: set[str] = set()
         async with self.engine.connect() as conn:
-            for part in _chunks(sorted(set(subjects))):
-                res = await conn.execute(select(tb.optouts.c.subject).where(tb.optouts.c.subject.in_(part)))
-                found.update(r[0] for r in res)
-        return found
+            return await self._opted(conn, subjects)
 
     # --- events and cursors ----------------------------------------------------------------------
 

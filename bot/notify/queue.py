@@ -124,11 +124,15 @@ class NoticeQueue:
         """Acknowledge and delete handled entries."""
         if not entries:
             return
-        async def acked() -> None:
+        by_stream: dict[str, list[str]] = {}
+        for e in entries:
+            by_stream.setdefault(e.stream, []).append(e.id)
+
+        async def acked() -> None:  # one XACK and one XDEL per stream, whatever the batch's size
             pipe = self.redis.pipeline(transaction=False)
-            for e in entries:
-                pipe.xack(e.stream, self.group, e.id)
-                pipe.xdel(e.stream, e.id)
+            for stream, ids in by_stream.items():
+                pipe.xack(stream, self.group, *ids)
+                pipe.xdel(stream, *ids)
             await pipe.execute()
 
         await self._healing(acked)  # XACK answers 0 (not NOGROUP) for a missing group; kept for safety

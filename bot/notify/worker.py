@@ -87,7 +87,8 @@ class Dispatcher:
         """Handle a batch; entries are acknowledged only once the ledger holds their outcome."""
         done = [e for e in entries if e.notice is None]
         live = [e for e in entries if e.notice is not None]
-        rows = await self.ledger.rows([e.notice.id for e in live])
+        names = set().union(*(opt_subjects(e.notice) for e in live)) if live else set()
+        rows, stopped = await self.ledger.look([e.notice.id for e in live], sorted(names))
         todo: list[Entry] = []
         for e in live:
             row = rows.get(e.notice.id)
@@ -97,7 +98,7 @@ class Dispatcher:
             else:
                 todo.append(e)
         now = self.clock()
-        todo = await self._opt_outs(todo, done, now)
+        todo = await self._opt_outs(todo, done, now, stopped)
         todo = await self._quiet(todo, done, now)
         waiting = [e for e in todo if (rows[e.notice.id].due_at or 0) > now]
         done += waiting  # a second entry of a notice already waiting in the delayed set
@@ -112,10 +113,8 @@ class Dispatcher:
         done += [e for e, ok in zip(mine, results, strict=True) if ok]
         await self.queue.ack(done)
 
-    async def _opt_outs(self, todo: list[Entry], done: list[Entry], now: float) -> list[Entry]:
-        names = set().union(*(opt_subjects(e.notice) for e in todo)) if todo else set()
-        stopped = await self.ledger.opted_out_of(sorted(names)) if names else set()
-        if not stopped:
+    async def _opt_outs(self, todo: list[Entry], done: list[Entry], now: float, stopped: set[str]) -> list[Entry]:
+        if not stopped or not todo:
             return todo
         out = [e for e in todo if opt_subjects(e.notice) & stopped]
         await self.ledger.opted_out([e.notice.id for e in out], now)
