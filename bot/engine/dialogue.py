@@ -18,6 +18,7 @@ from bot.engine.followup import (
     explain_refusal,
     follow_up_kind,
     forget_refusal,
+    names_other_service,
     recent_refusal,
 )
 from bot.engine.linked import carry_over
@@ -432,8 +433,8 @@ class Engine:
                 return False
             ctx.say("engine.why_about_what", choices=self._menu(ctx))
             return True
-        if intent in self.flows and intent != refusal["f"] and len(text.split()) > 3:
-            return False  # «چرا گواهی ماده ۳۸ رد شد؟» names another service
+        if names_other_service(text, kind, intent, refusal["f"], self.flows):
+            return False  # «چرا گواهی ماده ۳۸ رد شد؟» names another service; «ولی من …» objects to this one
         explain_refusal(ctx, refusal, kind)
         return True
 

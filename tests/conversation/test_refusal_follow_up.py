@@ -55,12 +55,7 @@ CASES = {
 }
 
 
-KNOWN = {"voluntary-no-card": "known: the grown nlu.yml reads «کارت پایان خدمت» as military service before the "
-                              "refusal's objection is heard (open in issue 17)"}
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN[c])) if c in KNOWN else c
-                                  for c in sorted(CASES)])
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_why_and_objection_after_a_refusal(chat, simulator_url, case):
     httpx.post(simulator_url + "/_sim/reset", timeout=10)
     button, person, typed, why, own, objection, step = CASES[case]
