@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from basics.bidi import isolate
 from bot.engine.fmt import fa
 from bot.engine.messages import Outbound
 
@@ -53,10 +54,10 @@ def lines_of(outs: list[Outbound]) -> list[str]:
                 continue
             if _starts_with_digit(line):  # would read as a menu option: keep it on the line before
                 if lines and not re.match(r"^[۰-۹]+ ", lines[-1]):
-                    lines[-1] = f"{lines[-1]} {line}"
+                    lines[-1] = f"{lines[-1]} {isolate(line, only_needed=True)}"
                     continue
                 line = f"- {line}"
-            lines.append(line)
+            lines.append(isolate(line, only_needed=True))  # «۱۴۰۴-۳۸۱۷», «D2», «IR۱۲…۳۴۵۶» keep their order
         extra = [link.url for link in m.links] + ([m.document.url] if m.document else [])
         for url in extra:
             if url not in shown:
@@ -64,7 +65,7 @@ def lines_of(outs: list[Outbound]) -> list[str]:
                 shown += "\n" + url
         for c in m.choices:
             n += 1
-            lines.append(f"{fa(c.number or n)} {clean(c.title)}")
+            lines.append(f"{fa(c.number or n)} {isolate(clean(c.title), only_needed=True)}")
     return lines
 
 

@@ -14,10 +14,14 @@ from bot.engine.context import Ctx, Deps, Unverified
 from bot.engine.flow import Answer, Ask, Confirm, Flow
 from bot.engine.fmt import mask_code
 from bot.engine.followup import (
+    CERTIFICATE_SERVICES,
     answer_about_step,
+    asks_why_refused,
     explain_refusal,
     follow_up_kind,
     forget_refusal,
+    names_certificate,
+    names_other_service,
     recent_refusal,
 )
 from bot.engine.linked import carry_over
@@ -468,17 +472,22 @@ class Engine:
 
     def _follow_up(self, ctx: Ctx, text: str, intent: str) -> bool:
         """«چرا؟» / «ولی من …» after a refusal: explain it with the person's figures, or the next step."""
-        kind = follow_up_kind(text, intent)
+        kind = follow_up_kind(text, intent) or ("why" if asks_why_refused(text) else None)
         if kind is None:
             return False
         refusal = recent_refusal(ctx)
         if refusal is None:
             if intent in self.flows:
                 return False
+            if names_certificate(text):  # no refusal said here: ask which certificate, never «it was in that message»
+                services = [n for n in CERTIFICATE_SERVICES if n in self.flows]
+                ctx.say("engine.why_which_certificate", choices=[
+                    *[Choice(f"svc:{n}", ctx.text(self.flows[n].title)) for n in services], *self._menu_button(ctx)])
+                return True
             ctx.say("engine.why_about_what", choices=self._menu(ctx))
             return True
-        if intent in self.flows and intent != refusal["f"] and len(text.split()) > 3:
-            return False  # «چرا گواهی ماده ۳۸ رد شد؟» names another service
+        if names_other_service(text, kind, intent, refusal["f"], self.flows):
+            return False  # «چرا گواهی ماده ۳۸ رد شد؟» names another service; «ولی من …» objects to this one
         explain_refusal(ctx, refusal, kind)
         return True
 

@@ -99,6 +99,7 @@ class Ask(Step):
     help: str = ""  # what this question is, where to find the answer, an example (catalog key)
     answers: dict[str, StepAnswer] = field(default_factory=dict)  # NLU intent → its answer at this step
     help_fields: Fields | None = None  # fields of ``help`` and ``answers`` (``fields`` when not given)
+    input: str = ""  # how the answer is typed: "digits", "otp" (a one-time code) or free text (the web keyboard)
 
     def __init__(
         self,
@@ -116,8 +117,10 @@ class Ask(Step):
         help: str = "",
         answers: dict[str, StepAnswer] | None = None,
         help_fields: Fields | None = None,
+        input: str = "",
     ) -> None:
         self.name, self.when, self.prompt, self.parse = name, when, prompt, parse
+        self.input = input
         self.choices, self.fields, self.retries = choices, fields, retries
         self.contact, self.keep, self.free_text = contact, keep, free_text
         self.help, self.answers, self.help_fields = help, dict(answers or {}), help_fields

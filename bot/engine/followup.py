@@ -22,6 +22,11 @@ CODE_RESEND_AFTER = 60  # seconds after which a code that did not come may be se
 
 _WHY = re.compile(r"^(?:آخه\s+)?(?:چرا|یعنی\s+چ|یعنی\s+چه|یعنی\s+چی|دلیل|دلیلش|علت|علتش|به\s+چه\s+دلیل)")
 _OBJECT = re.compile(r"^(?:ولی|اما|آخه\s+من|من\s+که|این\s+درست\s+نیست|اشتباهه|اشتباه\s+است)")
+_OWN_FACT = re.compile(r"^(?:ولی|اما|آخه)\s+(?:من|ما|پسرم|دخترم|همسرم|مادرم|پدرم)\s")
+_REFUSED = re.compile(r"(?:رد\s*شد|رد\s*کرد|رد\s*شده|صادر\s*نشد|صادر\s*نکرد|قبول\s*نشد|تایید\s*نشد|تأیید\s*نشد|نپذیرفت)")
+_CERTIFICATE = re.compile(r"گواهی|مفاصا")
+CERTIFICATE_SERVICES = ("article38", "sick_pay", "pension_status", "insurance_record")  # those whose paper may be refused
+_WISH = re.compile(r"(?:می\s*خوا|میخوا|می‌خوا|درخواست\s+(?:دارم|می|کنم)|لطفا|لطفاً)")
 
 
 def is_refusal(key: str | None) -> bool:
@@ -58,6 +63,29 @@ def follow_up_kind(text: str, intent: str | None) -> str | None:
     if (_WHY.match(words) and len(words.split()) <= 6) or intent == "ask_why":
         return "why"
     return None
+
+
+def asks_why_refused(text: str) -> bool:
+    """«گواهی من چرا رد شد؟»: a question about a refusal, wherever its «چرا» stands."""
+    return bool(_REFUSED.search(text or ""))
+
+
+def names_certificate(text: str) -> bool:
+    """Whether the question is about a certificate («گواهی», «مفاصاحساب»)."""
+    return bool(_CERTIFICATE.search(text or ""))
+
+
+def objects_to_refusal(text: str) -> bool:
+    """«ولی من کارت پایان خدمت دارم»: a fact set against the refusal just said, not a new request."""
+    words = (text or "").strip(" .!؟?")
+    return bool(_OWN_FACT.match(words)) and not _WISH.search(words)
+
+
+def names_other_service(text: str, kind: str, intent: str | None, refused_flow: str, flows: object) -> bool:
+    """Whether a follow-up really asks for another service («چرا گواهی ماده ۳۸ رد شد؟»), not about the refusal."""
+    if intent not in flows or intent == refused_flow or len((text or "").split()) <= 3:  # type: ignore[operator]
+        return False
+    return not (kind == "object" and objects_to_refusal(text))
 
 
 def explain_refusal(ctx: Ctx, refusal: dict[str, Any], kind: str) -> str:

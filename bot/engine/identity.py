@@ -223,13 +223,13 @@ def person_proof() -> list[Step]:
     return [
         Do("carry_identity", _noop, when=_carry_identity),
         Ask("national_code", "identity.ask_national_code", parse=parse_national_code, fields=_service_title,
-            when=unverified, retries=4, help="identity.help_national_code", help_fields=_no_fields),
+            when=unverified, retries=4, help="identity.help_national_code", help_fields=_no_fields, input="digits"),
         Ask("mobile", "identity.ask_mobile", parse=parse_mobile, contact=True, retries=4, choices=_mobile_choices,
-            when=lambda c: unverified(c) and c.channel is not Channel.SMS, help="identity.help_mobile"),
+            when=lambda c: unverified(c) and c.channel is not Channel.SMS, help="identity.help_mobile", input="digits"),
         Do("check_owner", check_owner, when=unverified),
         Do("send_code", send_code, when=_needs_code),
         Ask("otp", "identity.ask_code", parse=parse_code, fields=_code_fields, choices=_resend_choices,
-            when=_needs_code, keep=False, retries=10, help="identity.help_code",
+            when=_needs_code, keep=False, retries=10, help="identity.help_code", input="otp",
             answers={"code_when": code_wait("code_sent")}),
         Do("remember", remember, when=unverified),
     ]

@@ -82,6 +82,7 @@ class Outbound:
     request_contact: bool = False
     document: Document | None = None
     links: list[Link] = field(default_factory=list)
+    input: str = ""  # the open question's answer is "digits" or an "otp" (the web page's keyboard), else text
 
     def as_json(self) -> dict:
         """The shape of ``POST /api/chat``'s messages."""
@@ -92,4 +93,6 @@ class Outbound:
             out["document"] = {"url": self.document.url, "filename": self.document.filename}
         if self.links:
             out["links"] = [{"url": link.url, "title": link.title} for link in self.links]
+        if self.input:
+            out["input"] = self.input
         return out

@@ -74,7 +74,8 @@ def prompt(ctx: Ctx, step: Ask | Confirm, again: bool = False) -> None:
     choices = step.choices(ctx) if step.choices else []
     contact = step.contact and ctx.channel.value in ("telegram", "bale")
     key = f"{step.prompt}_again" if again and has(f"{step.prompt}_again") else step.prompt
-    ctx.say(key, choices=choices, request_contact=contact, **fields)
+    msg = ctx.say(key, choices=choices, request_contact=contact, **fields)
+    msg.input = step.input  # digits or a one-time code: the web page opens the number keyboard
 
 
 def _error_key(exc: ServiceFailure) -> str:

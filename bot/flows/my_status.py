@@ -12,8 +12,7 @@ become the numbered menu for details.
 
 from __future__ import annotations
 
-import re
-
+from basics.bidi import isolate
 from bot.engine.catalog import has
 from bot.engine.context import Ctx
 from bot.engine.dialogue import service_choice_id
@@ -28,15 +27,13 @@ from integrations.tamin.overview import ContractView, Overview, Part, WorkshopVi
 MAX_BUTTONS = 8  # more than this crowds a messenger keyboard and an SMS menu
 MIN_MILITARY_DAYS = 720  # poster 13: two years of contributions
 MIN_VOLUNTARY_DAYS = 30  # poster 85
-_RUN = re.compile(r"[A-Za-z0-9۰-۹][A-Za-z0-9۰-۹٬/.:_\-]*[A-Za-z0-9۰-۹]|[A-Za-z0-9۰-۹]")
-FSI, PDI = "\u2068", "\u2069"
 _PREFILL = ("workshop", "contract", "remind", "ref")  # what a button carries (the rest is its title's)
 MAX_REMINDERS = 3  # reminder buttons beyond the services' own
 
 
 def iso(text: object) -> str:
     """Every Latin or number run wrapped in first-strong isolates, so it reads right inside Persian."""
-    return _RUN.sub(lambda m: f"{FSI}{m.group(0)}{PDI}", str(text))
+    return isolate(str(text))
 
 
 class _Answer:

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from bot.flows.my_status import FSI, PDI
+from basics.bidi import FSI, PDI
 from tests.channels.support import MessengerUser, SmsUser, bot_env, bot_server, plain
 from tests.support.servers import ServerThread, free_port
 from tests.support.services import redis_db

@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from bot.flows.my_status import FSI, PDI
+from basics.bidi import FSI, PDI
 from tests.support.chat import Chat, plain
 from tests.support.servers import ServerThread, free_port
 

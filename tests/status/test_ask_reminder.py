@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from basics.bidi import FSI, PDI
 from basics.digits import to_ascii
 from bot.engine.messages import Channel
-from bot.flows.my_status import FSI, PDI
 from bot.nlu.dates import to_jalali
 from bot.notify.hooks import NotifyHooks
 from bot.notify.reminders import NotifyReminders, due_time

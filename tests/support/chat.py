@@ -7,12 +7,13 @@ import uuid
 
 import httpx
 
+from basics.bidi import bare
 from basics.digits import to_ascii
 
 
 def plain(text: str) -> str:
-    """Digits to ASCII and thousands separators removed, for assertions on numbers."""
-    t = to_ascii(text or "")
+    """Digits to ASCII, thousands separators and direction isolates removed, for assertions on numbers."""
+    t = to_ascii(bare(text or ""))
     return re.sub(r"(?<=\d)[٬,،](?=\d{3})", "", t)
 
 
