@@ -48,10 +48,13 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A button: ``id`` travels back (at most 64 bytes), ``title`` is shown."""
+    """A button: ``id`` travels back (at most 64 bytes), ``title`` is shown; ``key`` and ``fields`` say which
+    catalog text the title was rendered from (empty when it was not), so a transcript can keep just those."""
 
     id: str
     title: str
+    key: str = field(default="", compare=False)
+    fields: dict | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +76,16 @@ class Link:
 
 @dataclass(slots=True)
 class Outbound:
-    """One message back to the person, rendered by each channel in its own way."""
+    """One message back to the person, rendered by each channel in its own way; ``key`` and ``fields`` say which
+    catalog text ``text`` was rendered from (empty when it was not), so a transcript can keep just those."""
 
     text: str
     choices: list[Choice] = field(default_factory=list)
     request_contact: bool = False
     document: Document | None = None
     links: list[Link] = field(default_factory=list)
+    key: str = ""
+    fields: dict | None = None
 
     def as_json(self) -> dict:
         """The shape of ``POST /api/chat``'s messages."""
