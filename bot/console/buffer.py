@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 MAX_ENTRIES = 40  # entries of a conversation kept in the database once a human holds it
-MAX_BYTES = 308  # bytes of a conversation's Redis value (first line and compact lines): the newest lines that fit
+MAX_BYTES = 252  # bytes of a conversation's Redis value (first line, then the newest compact lines that fit): one 256 B allocation
 HEAD_ROOM = 64  # bytes a first line «flow|step|last seen|held» may take; a turn's line gets the rest at most
 BUFFER_TTL = 2 * 3600  # the transcript of a conversation nobody handed over is forgotten after this
 META_TTL = 24 * 3600  # the service step, kept as long as the engine keeps the session
