@@ -38,8 +38,9 @@ def _bot(bin_dir: str, args: argparse.Namespace, port: int, sim: int, db: int, m
     return proc, f"http://127.0.0.1:{port}"
 
 
-def _bytes(r: redis.Redis, prefix: str, n: int) -> dict:
-    keys = list(r.scan_iter(f"*{prefix}-*", count=1000))
+def _bytes(r: redis.Redis, n: int) -> dict:
+    """Per conversation, of the ``n`` held since the last flush (web keys name no user: all keys count)."""
+    keys = list(r.scan_iter("*", count=1000))
     session = sum(r.memory_usage(k) or 0 for k in keys if b":s:" in k)
     console = sum(r.memory_usage(k) or 0 for k in keys if any(t in k for t in (b":cv:", b":cb:", b":cm:")))
     return {"session_b": round(session / n), "console_b": round(console / n), "total_b": round((session + console) / n)}
@@ -54,6 +55,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--conversations", type=int, default=1000, help="for used_memory per conversation")
     ap.add_argument("--on", default=DEFAULT)
+    ap.add_argument("--only", choices=["bytes"], help="skip the turn-rate rounds")
     ap.add_argument("--off", default=",".join(m for m in DEFAULT.split(",") if m != "console"))
     args = ap.parse_args()
     bin_dir = os.path.dirname(sys.executable)
@@ -74,7 +76,7 @@ def main() -> None:
         for _, base in bots.values():
             wait_up(base + "/healthz", 300)
         runs: dict[str, list[dict]] = {"on": [], "off": []}
-        for i in range(args.rounds):
+        for i in range(args.rounds if args.only != "bytes" else 0):
             for name in (("on", "off") if i % 2 == 0 else ("off", "on")):
                 proc, base = bots[name]
                 cpu0 = cpu_seconds(proc.pid)
@@ -85,9 +87,9 @@ def main() -> None:
                 print(json.dumps(r), flush=True)
         r = redis.Redis.from_url(f"{args.redis}/{dbs['on']}")
         for turns in (3, 10, 30):
+            r.flushdb()
             asyncio.run(conversations(bots["on"][1], 20, turns, 20, f"b{turns}"))
-            print(json.dumps({"measure": "bytes", "console": "on", "turns": turns, **_bytes(r, f"b{turns}", 20)}),
-                  flush=True)
+            print(json.dumps({"measure": "bytes", "console": "on", "turns": turns, **_bytes(r, 20)}), flush=True)
         r.flushdb()
         base_mem = r.info("memory")["used_memory"]
         t0 = time.perf_counter()
@@ -101,6 +103,8 @@ def main() -> None:
             vals = sorted(x[field] for x in runs[name])
             return f"{vals[0]}–{vals[-1]}"
 
+        if not runs["on"]:
+            return
         ratios = sorted(a["turns_per_s"] / b["turns_per_s"] for a, b in zip(runs["on"], runs["off"], strict=True))
         print(json.dumps({"measure": "summary", "rounds": args.rounds,
                           "on_turns_per_s": span("on", "turns_per_s"), "off_turns_per_s": span("off", "turns_per_s"),
