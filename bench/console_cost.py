@@ -22,8 +22,7 @@ import time
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from growth import conversations  # noqa: E402
-from load import cpu_seconds, drive, start, wait_up  # noqa: E402
+from load import NATIONAL_CODES, cpu_seconds, drive, start, wait_up  # noqa: E402
 
 DEFAULT = "messenger,sms,notify,console,ops"
 
@@ -36,6 +35,25 @@ def _bot(bin_dir: str, args: argparse.Namespace, port: int, sim: int, db: int, m
         env.pop(k)
     proc = start([f"{bin_dir}/tamin-bot", "serve", "--port", str(port), "--workers", "1"], env)
     return proc, f"http://127.0.0.1:{port}"
+
+
+async def conversations(base: str, n: int, turns: int, users: int) -> int:
+    """Hold ``n`` conversations of ``turns`` turns, ``users`` at a time, each person with a cookie jar of their
+    own (one shared jar would split a conversation over several session cookies); how many turns failed."""
+    import httpx
+
+    failed, queue = 0, iter(range(n))
+
+    async def person() -> None:
+        nonlocal failed
+        for k in queue:
+            script = ["سلام", "وضعیت مستمری", NATIONAL_CODES[k % 4]] + ["09120000100"] * max(0, turns - 3)
+            async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+                for text in script:
+                    r = await http.post("/api/chat", json={"user": f"p-{k}", "text": text})
+                    failed += r.status_code != 200
+    await asyncio.gather(*(person() for _ in range(users)))
+    return failed
 
 
 def _bytes(r: redis.Redis, n: int) -> dict:
@@ -88,12 +106,12 @@ def main() -> None:
         r = redis.Redis.from_url(f"{args.redis}/{dbs['on']}")
         for turns in (3, 10, 30):
             r.flushdb()
-            asyncio.run(conversations(bots["on"][1], 20, turns, 20, f"b{turns}"))
+            asyncio.run(conversations(bots["on"][1], 20, turns, 10))
             print(json.dumps({"measure": "bytes", "console": "on", "turns": turns, **_bytes(r, 20)}), flush=True)
         r.flushdb()
         base_mem = r.info("memory")["used_memory"]
         t0 = time.perf_counter()
-        failed = asyncio.run(conversations(bots["on"][1], args.conversations, 3, 16, "mem"))
+        failed = asyncio.run(conversations(bots["on"][1], args.conversations, 3, 16))
         used = r.info("memory")["used_memory"] - base_mem
         print(json.dumps({"measure": "used_memory", "console": "on", "conversations": args.conversations,
                           "failed_turns": failed, "seconds": round(time.perf_counter() - t0, 1),
