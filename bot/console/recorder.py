@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 
 from sqlalchemy import select
 
-from basics.digits import to_ascii
-from bot.console.buffer import MAX_ENTRIES, Left, buffer_for
+from bot.console.buffer import HEAD_ROOM, MAX_ENTRIES, Left, buffer_for
+from bot.console.compact import Renderer, dumps, links_of, mask_digits
 from bot.console.models import Conversation, Event, Handoff
+from bot.engine.catalog import variant_for
 from bot.engine.fmt import mask_code
 from bot.engine.hooks import Hooks
 from bot.engine.messages import Inbound, Outbound
@@ -23,12 +23,7 @@ MAX_TEXT = 1200
 FLUSH_EVERY = 1.0  # seconds a service event may wait before its batched write (lost if the process dies)
 ABANDON_AFTER = 30 * 60  # a service untouched this long counts as left at its step
 OPEN = ("waiting", "taken")
-_LONG_DIGITS = re.compile(r"[0-9۰-۹٠-٩]{5,}")
-
-
-def mask_digits(text: str) -> str:
-    """Long digit runs (national codes, mobiles, one-time codes) with their middle hidden."""
-    return _LONG_DIGITS.sub(lambda m: "\u2066" + mask_code(to_ascii(m.group(0))) + "\u2069", text)
+__all__ = ["MAX_ENTRIES", "Recorder", "bot_entry", "entry", "mask_digits", "merge", "resolve"]
 
 
 def entry(who: str, text: str, **extra) -> dict:
@@ -41,9 +36,7 @@ def bot_entry(msg: Outbound) -> dict:
     extra: dict = {}
     if msg.choices:
         extra["choices"] = [[c.id, c.title] for c in msg.choices]
-    links = [[link.title, link.url] for link in msg.links]
-    if msg.document and not links:
-        links = [[msg.document.filename, msg.document.url]]
+    links = links_of(msg)
     if links:
         extra["links"] = links
     return entry("bot", msg.text, **extra)
@@ -111,6 +104,7 @@ class Recorder(Hooks):
         self.app = app
         self.store = store
         self.buffer = buffer_for(store)
+        self.render = Renderer(lambda: getattr(getattr(app.state, "engine", None), "flows", None) or {})
         self._next_tick = 0.0
         self._events: list[Event] = []  # service events waiting for the next batched write
         self._flusher: asyncio.Task | None = None
@@ -124,13 +118,19 @@ class Recorder(Hooks):
         if now >= self._next_tick:
             self._next_tick = now + self.TICK
             await self.tick()
-        said = person_entry(inbound)
-        new = ([said] if said else []) + [bot_entry(m) for m in out]
-        rec = await self.buffer.record(inbound.key, inbound.channel.value, new, flow, now, now - ABANDON_AFTER)
+        line = self.render.turn_line(now, inbound, out, variant_for(inbound.channel.value),
+                                     self.buffer.max_bytes - HEAD_ROOM)
+        rec = await self.buffer.record(inbound.key, inbound.channel.value, line, flow, now, now - ABANDON_AFTER)
         if rec.left is not None:
             await self._abandoned([rec.left])
-        if rec.held:
-            await self._held_turn(inbound, new, now)
+        if rec.held:  # the database rows of a held conversation keep the rendered entries, whole
+            said = person_entry(inbound)
+            await self._held_turn(inbound, ([said] if said else []) + [bot_entry(m) for m in out], now)
+
+    async def transcript(self, key: str) -> list[dict]:
+        """The buffered turns rendered as the person saw them, each pressed button named by its title."""
+        items = await self.buffer.read(key)
+        return resolve(self.render.entries(items, variant_for(key.split(":", 1)[0])))
 
     async def _held_turn(self, inbound: Inbound, new: list[dict], now: float) -> None:
         """A human has (or awaits) this conversation: its transcript in the database follows each turn."""
@@ -151,7 +151,7 @@ class Recorder(Hooks):
         if held is None or left:
             await self.buffer.set_held(inbound.key, False)
         if left:
-            await self.buffer.note(inbound.key, [new[-1]])
+            await self.note(inbound.key, new[-1])
 
     @staticmethod
     async def _conversation(s, inbound: Inbound, now: float) -> Conversation:
@@ -192,7 +192,7 @@ class Recorder(Hooks):
     async def note(self, key: str, *entries: dict) -> None:
         """Lines written outside a turn (an agent's reply, a notice), for the buffered transcript."""
         try:
-            await self.buffer.note(key, list(entries))
+            await self.buffer.note(key, dumps([int(time.time()), *entries]))
         except Exception:
             log.warning("console buffer unavailable for a note")
 
@@ -239,7 +239,7 @@ class Recorder(Hooks):
         except Exception:
             pass
         try:
-            buffered = resolve(await self.buffer.read(inbound.key))
+            buffered = await self.transcript(inbound.key)
         except Exception:
             log.warning("console buffer unavailable: a handoff without its earlier turns")
             buffered = []

@@ -45,6 +45,11 @@ def has(key: str) -> bool:
     return key in catalog or f"{key}.text" in catalog
 
 
+def variant_for(channel: str) -> str | None:
+    """The catalog variant a channel reads (``sms`` for the SMS door, the plain text elsewhere)."""
+    return "sms" if channel == "sms" else None
+
+
 def t(key: str, variant: str | None = None, /, **fields: object) -> str:
     """The sentence at ``key`` (or its ``key.variant``, e.g. ``.sms``) with ``fields`` filled in."""
     catalog = texts()

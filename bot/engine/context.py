@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.engine.catalog import t
+from bot.engine.catalog import t, variant_for
 from bot.engine.failures import Translate, own
 from bot.engine.messages import Channel, Choice, Document, Inbound, Link, Outbound
 from bot.engine.session import FlowState, Identity, Session
@@ -104,7 +104,7 @@ class Ctx:
 
     @property
     def variant(self) -> str | None:
-        return "sms" if self.channel is Channel.SMS else None
+        return variant_for(self.channel.value)
 
     def text(self, key: str, **fields: Any) -> str:
         """A catalog text in this channel's variant."""
@@ -121,7 +121,8 @@ class Ctx:
         **fields: Any,
     ) -> Outbound:
         """Add a message from the catalog to this turn's answer."""
-        msg = Outbound(self.text(key, **fields), list(choices or []), request_contact, document, list(links or []))
+        msg = Outbound(self.text(key, **fields), list(choices or []), request_contact, document, list(links or []),
+                       key=key, fields=fields or None)
         self.out.append(msg)
         from bot.engine.followup import is_refusal
 
@@ -138,7 +139,7 @@ class Ctx:
 
     def choice(self, choice_id: str, key: str, **fields: Any) -> Choice:
         """A button whose title comes from the catalog."""
-        return Choice(choice_id, self.text(key, **fields))
+        return Choice(choice_id, self.text(key, **fields), key=key, fields=fields or None)
 
 
 def idempotency_key(ctx: Ctx, action: str) -> str:

@@ -49,11 +49,15 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A button: ``id`` travels back (at most 64 bytes), ``title`` is shown; ``number`` is its SMS number."""
+    """A button: ``id`` travels back (at most 64 bytes), ``title`` is shown, ``number`` is its SMS number;
+    ``key`` and ``fields`` say which catalog text the title was rendered from (empty when it was not), so a
+    transcript can keep just those."""
 
     id: str
     title: str
     number: int = 0  # on SMS, the number that keeps its meaning within the service (bot.engine.numbering)
+    key: str = field(default="", compare=False)
+    fields: dict | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,8 @@ class Link:
 
 @dataclass(slots=True)
 class Outbound:
-    """One message back to the person, rendered by each channel in its own way."""
+    """One message back to the person, rendered by each channel in its own way; ``key`` and ``fields`` say which
+    catalog text ``text`` was rendered from (empty when it was not), so a transcript can keep just those."""
 
     text: str
     choices: list[Choice] = field(default_factory=list)
@@ -83,6 +88,8 @@ class Outbound:
     document: Document | None = None
     links: list[Link] = field(default_factory=list)
     input: str = ""  # the open question's answer is "digits" or an "otp" (the web page's keyboard), else text
+    key: str = ""
+    fields: dict | None = None
 
     def as_json(self) -> dict:
         """The shape of ``POST /api/chat``'s messages."""

@@ -75,7 +75,7 @@ async def _run(n: int, store_kind: str, hooks: bool, turns: tuple[str, ...], rec
     per_conv = 0.0
     if store_kind == "redis":
         keys = [k async for k in store.redis.scan_iter(match=f"{prefix}*", count=1000)]
-        console = [k for k in keys if k.startswith((f"{prefix}cb:".encode(), f"{prefix}cm:".encode()))]
+        console = [k for k in keys if k.startswith(tuple(f"{prefix}{kind}:".encode() for kind in ("cv", "cb", "cm")))]
         if console:
             per_conv = sum([await store.redis.memory_usage(k) or 0 for k in console]) / n
         if keys:

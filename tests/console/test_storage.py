@@ -76,7 +76,7 @@ async def test_postgres_round_trip(pg_db):
     items = await inbox.queue(db)
     assert [(h.channel, h.reason, h.status) for h in items] == [("telegram", "failed_twice", "waiting")]
     _, conv = await inbox.get(db, items[0].id)
-    assert len(conv.turns) == MAX_ENTRIES
+    assert 4 <= len(conv.turns) <= MAX_ENTRIES  # the buffer's newest turns, as many as its bytes hold
     assert conv.turns[-2]["text"] == "[بله]"  # a pressed button reads as its title
     assert all("0093337426" not in t["text"] and "۰۰۹۳۳۳۷۴۲۶" not in t["text"] for t in conv.turns)
     await rec.flush()  # service events are written in batches
