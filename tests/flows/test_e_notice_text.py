@@ -26,9 +26,11 @@ async def test_by_sms_the_whole_text_is_offered_before_the_code(engine):
     await person.say(EMPLOYER[0])
     asked = await person.say("بله")  # the workshop on record
     assert "موافق" in asked and "eservices" not in asked and "text" in person.buttons(), (asked, person.buttons())
-    text = await person.say("۳")
+    number = {c.id: c.number for m in person.last for c in m.choices}
+    text = await person.say(str(number["text"]))  # the number the SMS showed beside «متن کامل»
     assert "کارتابل" in text and LAST_PARAGRAPH in text and "موافق" in text, text
-    signed = await person.say("۱")
+    agree = next(c.number for m in person.last for c in m.choices if "موافقم" in c.title)
+    signed = await person.say(str(agree))
     assert "کد" in signed, signed
 
 

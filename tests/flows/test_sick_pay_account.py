@@ -59,8 +59,10 @@ async def test_by_sms_the_registered_account_is_choice_one(engine):
     for text in (WORKER[0], "1405/08/10", "1405/08/20", "1405/08/10"):
         await person.say(text)
     asked = await person.say("14058810")
-    assert "IR۴۹…۷۸۹۰" in asked and REGISTERED not in asked, asked
-    summary = await person.say("۱")
+    offered = [c.title for m in person.last for c in m.choices if c.id == "acct:0"]
+    assert offered and "IR۴۹…۷۸۹۰" in offered[0] and REGISTERED not in asked, (asked, offered)
+    number = next(c.number for m in person.last for c in m.choices if c.id == "acct:0")
+    summary = await person.say(str(number))  # the number the SMS showed beside the account
     assert "IR۴۹…۷۸۹۰" in summary and "درست" in summary, summary
     await person.say("بله")
     done = await person.say(person.code(WORKER[1]))
