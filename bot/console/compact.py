@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from basics.digits import to_ascii
-from bot.engine.catalog import t
+from bot.engine.catalog import menu_title, t
 from bot.engine.fmt import mask_code
 from bot.engine.messages import Inbound, Outbound
 
@@ -78,7 +78,7 @@ class Renderer:
         """The service menu's buttons as the engine offers them in ``variant``."""
         got = self._menus.get(variant)
         if got is None:
-            got = [(f"svc:{name}", t(flow.title, variant)) for name, flow in (self._flows() or {}).items()]
+            got = [(f"svc:{name}", menu_title(flow.title, variant)) for name, flow in (self._flows() or {}).items()]
             if got:
                 self._menus[variant] = got
         return got

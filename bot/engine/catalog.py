@@ -63,3 +63,10 @@ def t(key: str, variant: str | None = None, /, **fields: object) -> str:
     if template is None:
         raise KeyError(f"missing catalog text: {key}")
     return template.format_map(_Blank(fields))
+
+
+def menu_title(title_key: str, variant: str | None) -> str:
+    """A service's line in the menu: on SMS its shortest title (``btn``), so twelve lines fit in two parts."""
+    if variant == "sms" and has(f"{title_key}.btn"):
+        return t(f"{title_key}.btn")
+    return t(title_key, variant)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.engine.catalog import has, t
+from bot.engine.catalog import has, menu_title, t, variant_for
 from bot.engine.context import Ctx, Deps, Unverified
 from bot.engine.flow import Answer, Ask, Confirm, Flow
 from bot.engine.fmt import mask_code
@@ -618,10 +618,8 @@ _SAFE_VALUE = re.compile(r"[\w-]{1,32}")
 
 
 def _menu_title(ctx: Ctx, flow: Flow) -> str:
-    """A service's line in the menu: on SMS its shortest title (``btn``), so twelve lines fit in two parts."""
-    if ctx.channel is Channel.SMS and has(f"{flow.title}.btn"):
-        return t(f"{flow.title}.btn")
-    return ctx.text(flow.title)
+    """A service's line in the menu (on SMS its shortest title)."""
+    return menu_title(flow.title, variant_for(ctx.channel.value))
 
 
 def service_choice_id(flow: str, **prefill: str) -> str:

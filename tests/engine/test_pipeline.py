@@ -12,7 +12,7 @@ from tests.flows.harness import Person, make_engine
 
 def test_the_handlers_and_their_order() -> None:
     assert [h.__name__ for h in HANDLERS] == [
-        "stale_button", "edited", "typed_choice", "deep_link", "command", "handoff", "carry_over", "service_button",
+        "stale_button", "edited", "media", "typed_choice", "deep_link", "command", "handoff", "carry_over", "service_button",
         "resume_button", "in_flow",
         "understand"]
     assert set(COMMANDS) == {"cancel", "menu", "start", "help", "operator", "notify_off"}
