@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from basics.bidi import bare
 from tests.fakes.botapi import FakeBotAPI
 from tests.support.servers import ServerThread, free_port
 
@@ -74,7 +75,8 @@ class Console:
         raise AssertionError(f"timed out waiting for {what}")
 
     def sent_texts(self, chat_id: int) -> list[str]:
-        return [c["params"].get("text", "") for c in self.botapi.sent_to(chat_id)]
+        """What the chat was sent, as the person reads it (without the bidi isolates)."""
+        return [bare(c["params"].get("text", "")) for c in self.botapi.sent_to(chat_id)]
 
     def outbox(self, mobile: str) -> list[str]:
         box = httpx.get(f"{self.url}/dev/outbox", timeout=10).json()["messages"]
