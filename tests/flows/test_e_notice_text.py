@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from bot.engine.messages import Channel
-from tests.flows.harness import Person, make_engine
+from tests.flows.harness import Person
 
 EMPLOYER = ("0158165667", "09120000113")  # employer-with-debt: 1012345678 has not accepted
 LAST_PARAGRAPH = "انصراف کتبی"  # from the fourth of the agreement's five paragraphs
-
-
-@pytest.fixture
-async def engine(simulator_url):
-    httpx.post(simulator_url + "/_sim/reset", timeout=10)
-    engine = make_engine(simulator_url)
-    yield engine
-    await engine.deps.api.aclose()
 
 
 async def test_by_sms_the_whole_text_is_offered_before_the_code(engine):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from bot.engine.messages import Channel
-from tests.flows.harness import Person, make_engine
+from tests.flows.harness import Person
 
 FRACTIONAL = ("0148889336", "09120000112")  # worker-fractional: 15 days to complete
 
@@ -31,14 +30,6 @@ def test_typing_for_the_regulation_shows_it_and_agreeing_with_it_still_agrees(ch
     assert "بی‌اثر" in rules and "موافق" in rules, rules
     summary = chat.say("با آیین‌نامه موافقم")
     assert "بی‌اثر" not in summary and "آیا" in summary, summary
-
-
-@pytest.fixture
-async def engine(simulator_url):
-    httpx.post(simulator_url + "/_sim/reset", timeout=10)
-    engine = make_engine(simulator_url)
-    yield engine
-    await engine.deps.api.aclose()
 
 
 async def test_by_sms_the_regulation_is_an_option_too(engine):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from bot.engine.messages import Channel
-from tests.flows.harness import Person, make_engine
+from tests.flows.harness import Person
 from tests.support.chat import plain
 
 WORKER = ("0053081617", "09120000105")  # worker-insured: four accounts, IR49…7890 registered first
@@ -43,14 +42,6 @@ def test_another_account_may_be_given_instead(chat, simulator_url):
     assert "IR86…5678" in plain(summary), summary
     done = chat.press("بله")
     assert "ثبت شد" in done and "IR86…5678" in plain(done), done
-
-
-@pytest.fixture
-async def engine(simulator_url):
-    httpx.post(simulator_url + "/_sim/reset", timeout=10)
-    engine = make_engine(simulator_url)
-    yield engine
-    await engine.deps.api.aclose()
 
 
 async def test_by_sms_the_registered_account_is_choice_one(engine):
