@@ -6,24 +6,13 @@ IBAN, and the summary echoed the IBAN in full.
 
 from __future__ import annotations
 
-import httpx
-import pytest
-
 from bot.engine.flow import Do
 from bot.engine.messages import Channel
 from bot.flows.registry import load_flows
-from tests.flows.harness import Person, make_engine
+from tests.flows.harness import Person
 
 WORKER, WORKER_MOBILE = "0053081617", "09120000105"
 SHEBA = "IR490170000000001234567890"
-
-
-@pytest.fixture
-async def engine(simulator_url):
-    httpx.post(simulator_url + "/_sim/reset", timeout=10)
-    engine = make_engine(simulator_url)
-    yield engine
-    await engine.deps.api.aclose()
 
 
 async def _up_to_the_summary(person: Person) -> str:
