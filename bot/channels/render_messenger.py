@@ -40,7 +40,7 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 def keyboard(choices: list[Choice]) -> list[list[dict[str, str]]]:
     """Inline buttons: two a row when the titles are short, one a row otherwise."""
     shown = [c for c in choices if 0 < len(c.id.encode()) <= CALLBACK_LIMIT]
-    buttons = [{"text": isolate(c.title[:64]), "data": c.id} for c in shown]
+    buttons = [{"text": isolate(c.title[:64], only_needed=True), "data": c.id} for c in shown]
     per_row = 2 if buttons and all(len(c.title) <= SHORT_TITLE for c in shown) else 1
     return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
 
@@ -52,7 +52,7 @@ def _body(m: Outbound) -> str:
     for link in m.links:
         if link.url not in m.text and link.url not in skip:
             lines.append(f"{link.title}:\n{link.url}")
-    return isolate("\n".join(lines))
+    return isolate("\n".join(lines), only_needed=True)
 
 
 def _plain(m: Outbound) -> bool:
@@ -100,7 +100,7 @@ def render(outs: list[Outbound]) -> list[dict[str, Any]]:
             else:
                 text_ops(text)
                 ops.append({"t": "doc", "url": m.document.url, "filename": m.document.filename,
-                            "caption": isolate(m.document.caption)[:CAPTION_LIMIT], "inline": inline,
+                            "caption": isolate(m.document.caption, only_needed=True)[:CAPTION_LIMIT], "inline": inline,
                             "fallback": t("channels.document_link", url=m.document.url)})
         elif m.request_contact:
             text_ops(text or t("channels.share_contact"), contact=t("channels.share_contact"))

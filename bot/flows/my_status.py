@@ -32,8 +32,8 @@ MAX_REMINDERS = 3  # reminder buttons beyond the services' own
 
 
 def iso(text: object) -> str:
-    """Every Latin or number run wrapped in first-strong isolates, so it reads right inside Persian."""
-    return isolate(str(text))
+    """The Latin and number runs that would lose their order inside Persian, wrapped in first-strong isolates."""
+    return isolate(str(text), only_needed=True)
 
 
 class _Answer:

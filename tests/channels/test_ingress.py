@@ -132,8 +132,11 @@ async def test_redis_limiter_bursts_then_paces(redis_db):
 
 async def test_redis_limiter_global_rate(redis_db):
     limiter = RedisLimiter(redis_db, global_rate=30, chat_rate=1, chat_burst=3, prefix="tch:unit:rl")
+    t0 = time.monotonic()
     granted = [await limiter.wait_ms("bot", str(chat)) for chat in range(40)]
-    assert 30 <= granted.count(0) <= 32  # 30 at once, plus what refills while asking
+    refilled = int((time.monotonic() - t0) * 30) + 2  # what the bucket regains while asking (a loaded machine)
+    assert 30 <= granted.count(0) <= 30 + refilled  # 30 at once, then only what refilled
+    assert granted.count(0) < 40 or refilled >= 10
 
 
 def test_memory_limiter():
