@@ -35,6 +35,7 @@ from bot.engine.understand import INTENT_COMMANDS, command_of
 log = logging.getLogger("tamin.engine")
 
 SMALL_TALK = {"greet": "engine.greeting", "goodbye": "engine.goodbye", "thanks": "engine.thanks"}
+IN_FLOW_SMALL_TALK = {"greet": "engine.greet_in_flow", "thanks": "engine.thanks_in_flow"}
 INFO = {
     "registration": "info.registration", "notifications": "info.notifications",
     "faq_documents": "info.faq_documents", "faq_cost": "info.faq_cost", "faq_why": "info.faq_why",
@@ -327,6 +328,11 @@ class Engine:
         if parsed.intent in INFO:
             ctx.say(INFO[parsed.intent])
             return True
+        if parsed.intent in IN_FLOW_SMALL_TALK:  # «سلام» / «ممنون» at a question: answered, the question stands
+            ctx.say(IN_FLOW_SMALL_TALK[parsed.intent])
+            return True
+        if parsed.intent == "goodbye":
+            raise _Command("goodbye")
         if parsed.intent in self.flows and parsed.confidence >= 0.6:
             if parsed.intent == flow.name:  # «وضعیت مستمری» again at its own last question: start it afresh
                 raise _Restart(answer.text)
@@ -541,6 +547,13 @@ class Engine:
         """What the bot can do."""
         ctx.say("engine.help", choices=self._menu_button(ctx))
 
+    async def goodbye(self, ctx: Ctx, command: str) -> None:
+        """«خداحافظ» in the middle of a service: it is kept to resume, and the person is seen off."""
+        s = ctx.session
+        if s.flow:
+            s.suspended, s.flow = s.flow, None
+        ctx.say("engine.goodbye_in_flow" if s.suspended else "engine.goodbye")
+
     async def operator(self, ctx: Ctx, command: str) -> None:
         """A human agent, please."""
         await self._handoff(ctx, "asked")
@@ -675,7 +688,7 @@ HANDLERS: list[Handler] = [
 ]
 COMMANDS: dict[str, Callable[[Engine, Ctx, str], Awaitable[None]]] = {
     "cancel": Engine.cancel, "menu": Engine.menu, "start": Engine.menu, "help": Engine.help,
-    "operator": Engine.operator, "notify_off": Engine.notify_off,
+    "operator": Engine.operator, "notify_off": Engine.notify_off, "goodbye": Engine.goodbye,
 }
 
 

@@ -69,3 +69,22 @@ def test_why_after_a_refusal_explains_with_the_persons_figures(chat):
 def test_why_with_no_refusal_asks_which_service(chat):
     answer = chat.say("چرا؟")
     assert "کدام خدمت" in answer and "منظورتان «" not in answer, answer
+
+
+def test_thanks_and_a_greeting_at_a_question_are_answered_and_the_question_stands(chat):
+    chat.say("وضعیت مستمری")
+    answer = chat.say("سلام خسته نباشید")
+    assert "سلام" in answer and "کد ملی" in answer and "ده رقم باشد" not in answer, answer
+    answer = chat.verify("0016383230", "09120000101")
+    assert "گواهی" in answer, answer
+    answer = chat.say("خیلی ممنون")
+    assert "خواهش می‌کنم" in answer and "گواهی" in answer and "گزینه‌ها را انتخاب" not in answer, answer
+    assert "بله" in " ".join(chat.choices()), chat.choices()
+
+
+def test_goodbye_in_the_middle_of_a_service_keeps_it_to_resume(chat):
+    chat.say("سابقه بیمه")
+    answer = chat.say("خداحافظ")
+    assert "سپاسگزاریم" in answer and "کد ملی" not in answer, answer
+    answer = chat.say("سلام")
+    assert any("ادامه" in c for c in chat.choices()), (answer, chat.choices())

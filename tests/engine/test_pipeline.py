@@ -15,7 +15,7 @@ def test_the_handlers_and_their_order() -> None:
         "stale_button", "edited", "media", "typed_choice", "deep_link", "command", "handoff", "carry_over", "service_button",
         "resume_button", "in_flow",
         "understand"]
-    assert set(COMMANDS) == {"cancel", "menu", "start", "help", "operator", "notify_off"}
+    assert set(COMMANDS) == {"cancel", "menu", "start", "help", "operator", "notify_off", "goodbye"}
 
 
 @pytest.fixture
