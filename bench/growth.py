@@ -296,20 +296,84 @@ def memory(args: argparse.Namespace) -> None:
                               "kinds": key_kinds(r), "db_rows": database_rows(args.database),
                               "elapsed_s": round(time.perf_counter() - t0), "load": load()}, ensure_ascii=False),
                   flush=True)
-        for turns in args.turns:
+    finally:
+        bot.close()
+
+
+def turns(args: argparse.Namespace) -> None:
+    """One conversation's Redis bytes (every key it made) after 3, 10, 30 and 100 turns."""
+    r = redis.Redis.from_url(args.redis)
+    r.flushdb()
+    bot = Bot(args, args.procs[-1])
+    try:
+        for n_turns in args.turns:
             r.flushdb()
-            expected_t = probe(bot.url, turns)
+            expected_t = probe(bot.url, n_turns)
             r.flushdb()
             tally = Tally()
-            asyncio.run(people(bot.url, 10, count(20), turns, f"t{turns}", expected_t, tally))
+            asyncio.run(people(bot.url, 10, count(20), n_turns, f"t{n_turns}", expected_t, tally))
             kinds = key_kinds(r)
             total_bytes = sum(v["bytes_total"] for v in kinds.values())
-            print(json.dumps({"measure": "turns", "turns": turns, "conversations": 20, "errors": tally.errors,
+            print(json.dumps({"measure": "turns", "turns": n_turns, "conversations": 20, "errors": tally.errors,
                               "wrong": tally.wrong, "redis_bytes_per_conversation": round(total_bytes / 20),
                               "kinds": {k: v["bytes_each"] * v["keys"] // 20 for k, v in kinds.items()},
                               "load": load()}, ensure_ascii=False), flush=True)
     finally:
         bot.close()
+
+
+CONVERSATION_KINDS = (b"tamin:s:{web:w", b"tamin:cv:{web:w")
+
+
+def clone(args: argparse.Namespace) -> None:
+    """Grow a db that real conversations filled to each ``--conversations`` total by copying their keys.
+
+    Each copy is one conversation's keys (its session and its console transcript, ``DUMP``/``RESTORE`` with
+    their remaining TTL) under a new conversation key, and its member in the console's index of services:
+    the real server's values and kinds at a count the machine could not drive in the time.
+    """
+    r = redis.Redis.from_url(args.redis)
+    sessions = [k for k in r.scan_iter(match="tamin:s:{web:w*", count=5000)]
+    real = len(sessions)
+    shards = {}
+    for shard in r.scan_iter(match="tamin:console:idle:*", count=100):
+        for member, score in r.zrange(shard, 0, -1, withscores=True):
+            shards[member] = (shard, score)
+    for total in sorted(args.conversations):
+        have = len([1 for _ in r.scan_iter(match="tamin:s:{web:w*", count=5000)])
+        made, i = 0, 0
+        while have + made < total:
+            pipe = r.pipeline(transaction=False)
+            batch = []
+            for _ in range(min(500, total - have - made)):
+                src = sessions[i % real]
+                i += 1
+                conv = src[len(b"tamin:s:{web:"):-1]
+                new = b"w" + os.urandom(16).hex().encode()
+                for prefix in CONVERSATION_KINDS:
+                    key = prefix[:-1] + conv + b"}"
+                    pipe.dump(key)
+                    pipe.pttl(key)
+                batch.append((conv, new))
+            got = pipe.execute()
+            pipe = r.pipeline(transaction=False)
+            for j, (conv, new) in enumerate(batch):
+                for m, prefix in enumerate(CONVERSATION_KINDS):
+                    value, ttl = got[4 * j + 2 * m], got[4 * j + 2 * m + 1]
+                    if value is not None:
+                        pipe.restore(prefix[:-1] + new + b"}", max(ttl, 0), value)
+                if b"web:" + conv in shards:  # the index's members are the engine's keys
+                    shard, score = shards[b"web:" + conv]
+                    pipe.zadd(shard, {b"web:" + new: score})
+            pipe.execute()
+            made += len(batch)
+        info = r.info("memory")
+        used = info["used_memory"] - args.empty_memory
+        print(json.dumps({"measure": "memory", "conversations": total, "real_conversations": real,
+                          "copied_conversations": total - real, "used_memory_bytes": info["used_memory"],
+                          "used_memory_over_empty": used, "used_memory_dataset": info.get("used_memory_dataset"),
+                          "bytes_per_conversation": round(used / total), "keys": r.dbsize(), "kinds": key_kinds(r),
+                          "load": load()}, ensure_ascii=False), flush=True)
 
 
 def main() -> None:
@@ -326,13 +390,20 @@ def main() -> None:
     ap.add_argument("--conversations", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--mem-users", type=int, default=64, help="people at a time during the memory measure")
     ap.add_argument("--turns", type=int, nargs="+", default=[3, 10, 30, 100])
-    ap.add_argument("--only", choices=["scale", "memory"], default=None)
+    ap.add_argument("--only", choices=["scale", "memory", "turns", "clone"], default=None)
+    ap.add_argument("--empty-memory", type=int, default=0, help="clone: used_memory of the db's server when empty")
+    ap.add_argument("--keep", action="store_true", help="leave the db as it is at the end (for --only clone)")
     args = ap.parse_args()
     if args.only in (None, "scale"):
         scale(args)
     if args.only in (None, "memory"):
         memory(args)
-    redis.Redis.from_url(args.redis).flushdb()
+    if args.only in (None, "turns"):
+        turns(args)
+    if args.only == "clone":
+        clone(args)
+    if not args.keep:
+        redis.Redis.from_url(args.redis).flushdb()
 
 
 if __name__ == "__main__":
