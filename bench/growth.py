@@ -199,21 +199,40 @@ def load() -> str:
 
 # ---------------------------------------------------------------- measures
 
+def redis_work(r: redis.Redis) -> tuple[int, float]:
+    """The Redis server's commands processed and CPU seconds (user + system) so far."""
+    info = r.info()
+    return info["total_commands_processed"], info["used_cpu_user"] + info["used_cpu_sys"]
+
+
 def scale(args: argparse.Namespace) -> None:
-    """Turns/s and p99 at each people count, for each process count."""
+    """Turns/s and p99 at each people count, for each process count; Redis commands and CPU per turn."""
+    r = redis.Redis.from_url(args.redis)
     for procs in args.procs:
-        redis.Redis.from_url(args.redis).flushdb()
+        r.flushdb()
         bot = Bot(args, procs)
         try:
             expected = probe(bot.url, 3)
+            (c0, u0), t0 = redis_work(r), time.perf_counter()
+            time.sleep(5)
+            (c1, u1), idle_s = redis_work(r), time.perf_counter() - t0
+            print(json.dumps({"measure": "idle", "serve_procs": procs, "seconds": round(idle_s, 1),
+                              "redis_cmds_per_s": round((c1 - c0) / idle_s), "redis_cpu_ms_per_s":
+                              round(1000 * (u1 - u0) / idle_s, 1), "load": load()}), flush=True)
+            idle_cmds, idle_cpu = (c1 - c0) / idle_s, (u1 - u0) / idle_s
             for users in args.users:
                 asyncio.run(people(bot.url, users, until(args.warmup), 3, f"w{procs}-{users}", expected, Tally()))
                 tally, cpu0, load0, t0 = Tally(), cpu_seconds(bot.proc.pid), load(), time.perf_counter()
+                rc0, ru0 = redis_work(r)
                 asyncio.run(people(bot.url, users, until(args.seconds), 3, f"m{procs}-{users}", expected, tally))
                 elapsed, cpu = time.perf_counter() - t0, cpu_seconds(bot.proc.pid) - cpu0
+                rc1, ru1 = redis_work(r)
                 row = summary(tally, elapsed)
+                turns_n = max(row["turns"], 1)
                 print(json.dumps({"measure": "scale", "serve_procs": procs, "users": users, **row,
-                                  "bot_cpu_ms_per_turn": round(1000 * cpu / max(row["turns"], 1), 2),
+                                  "redis_cmds_per_turn": round((rc1 - rc0 - idle_cmds * elapsed) / turns_n, 1),
+                                  "redis_cpu_ms_per_turn": round(1000 * (ru1 - ru0 - idle_cpu * elapsed) / turns_n, 3),
+                                  "bot_cpu_ms_per_turn": round(1000 * cpu / turns_n, 2),
                                   "bot_rss_mb": round(rss_bytes(bot.proc.pid) / 2**20), "load": f"{load0} → {load()}",
                                   "cores": os.cpu_count()}, ensure_ascii=False), flush=True)
         finally:
