@@ -12,13 +12,21 @@ One run prints one JSON line per measurement:
   * "memory": Redis ``INFO used_memory`` and ``MEMORY USAGE`` per key kind (count, bytes each, type, TTL
     range) after each --conversations total (cumulative: 10,000 then 100,000), with ``--redis`` a
     fresh server's db, and the PostgreSQL/SQLite rows per table the conversations left (``--database``);
-  * "turns": Redis bytes of one conversation (every key it made) after 3, 10, 30 and 100 turns.
+  * "turns": Redis bytes of one conversation (every key it made) after 3, 10, 30 and 100 turns;
+  * "idle": Redis commands and CPU a second of the idle server (before each "scale" set);
+  * ``--only clone``: grows a db the "memory" measure filled (kept with ``--keep``, or left by an
+    interrupted run) to each --conversations total by copying its conversations' keys, for counts the
+    machine cannot drive in the time (the step to 100,000 in docs/BENCHMARKS.md).
 
     nice -n 5 env PYTHONPATH=$PWD .venv/bin/python bench/growth.py --redis redis://127.0.0.1:6425/6 \\
         --base-port 8450 --only scale --seconds 8
     nice -n 5 env PYTHONPATH=$PWD .venv/bin/python bench/growth.py --redis redis://127.0.0.1:6425/6 \\
         --base-port 8450 --only memory --conversations 10000 100000 \\
         --database postgresql://postgres@127.0.0.1:5432/test_growth
+    nice -n 5 env PYTHONPATH=$PWD .venv/bin/python bench/growth.py --redis redis://127.0.0.1:6425/6 \
+        --base-port 8450 --only turns --procs 1
+    nice -n 5 env PYTHONPATH=$PWD .venv/bin/python bench/growth.py --redis redis://127.0.0.1:6425/6 \
+        --only clone --conversations 10000 100000 --empty-memory BYTES --keep
 """
 
 from __future__ import annotations
