@@ -23,9 +23,9 @@ One run prints one JSON line per measurement:
     nice -n 5 env PYTHONPATH=$PWD .venv/bin/python bench/growth.py --redis redis://127.0.0.1:6425/6 \\
         --base-port 8450 --only memory --conversations 10000 100000 \\
         --database postgresql://postgres@127.0.0.1:5432/test_growth
-    nice -n 5 env PYTHONPATH=$PWD .venv/bin/python bench/growth.py --redis redis://127.0.0.1:6425/6 \
+    nice -n 5 env PYTHONPATH=$PWD .venv/bin/python bench/growth.py --redis redis://127.0.0.1:6425/6 \\
         --base-port 8450 --only turns --procs 1
-    nice -n 5 env PYTHONPATH=$PWD .venv/bin/python bench/growth.py --redis redis://127.0.0.1:6425/6 \
+    nice -n 5 env PYTHONPATH=$PWD .venv/bin/python bench/growth.py --redis redis://127.0.0.1:6425/6 \\
         --only clone --conversations 10000 100000 --empty-memory BYTES --keep
 """
 
