@@ -168,7 +168,35 @@ async def send_code(ctx: Ctx) -> None:
 
 def parse_code(ctx: Ctx, answer: Answer) -> bool:
     """Check the typed one-time code; a resend request goes back to sending."""
+    _code_correction(ctx, answer)
     return read_code(ctx, answer, "send_code", "identity.code_locked", keep=True)  # refunded in remember()
+
+
+_MOBILE_WORD = re.compile(r"شماره|موبایل|همراه|تلفن")
+_NC_WORD = re.compile(r"کد\s*ملی|کدملی")
+
+
+def _code_correction(ctx: Ctx, answer: Answer) -> None:
+    """At the code question, «شماره را اشتباه زدم» or another mobile goes back to the mobile; «کد ملی
+    اشتباه بود» to the national code. The code sent is dropped; going back is never a failed attempt."""
+    from bot.nlu.extract import mobile
+
+    text = answer.text or ""
+    if answer.choice or ctx.channel is Channel.SMS:  # on SMS the phone itself is the mobile
+        return
+    number = mobile(text)
+    if number and number != ctx.slots.get("mobile"):
+        ctx.session.otp = None
+        ctx.slots["mobile"] = number
+        raise Goto("check_owner", forget=("otp", "_mismatch"))
+    if not _CORRECTION.search(text) or re.search(r"\d", text):
+        return
+    if _NC_WORD.search(text):
+        ctx.session.otp = None
+        raise Goto("national_code", forget=("national_code", "mobile", "otp", "_mismatch"))
+    if _MOBILE_WORD.search(text):
+        ctx.session.otp = None
+        raise Goto("mobile", forget=("mobile", "otp", "_mismatch"))
 
 
 async def remember(ctx: Ctx) -> None:

@@ -50,3 +50,31 @@ def test_saying_it_was_a_mistake_goes_back_and_costs_no_attempt(chat):
         assert "کد ملی" in answer and "یک ساعت" not in answer, answer
         chat.say(RETIRED[0])
     assert "185432000" in _finish(chat)
+
+
+def _at_code(chat, mobile: str) -> str:
+    chat.say("منو")
+    chat.press("مستمری")
+    chat.say(RETIRED[0])
+    return chat.say(mobile)
+
+
+def test_saying_the_mobile_was_wrong_at_the_code_question_asks_for_it_again(chat):
+    answer = _at_code(chat, RETIRED[1])
+    assert "کد تأیید" in answer, answer
+    answer = chat.say("شماره موبایل رو اشتباه زدم")
+    assert "شماره همراه" in answer and "فقط ارقام" not in answer, answer
+    assert "185432000" in _finish(chat)
+
+
+def test_another_mobile_typed_at_the_code_question_replaces_the_first(chat):
+    answer = _at_code(chat, RETIRED[1])
+    assert "کد تأیید" in answer, answer
+    answer = chat.say("0912 000 0102")  # another number: checked against the national code, not read as a code
+    assert "به نام دارنده کد ملی" in answer and "کد واردشده" not in answer, answer
+    answer = chat.say(RETIRED[1])
+    assert "کد تأیید" in answer, answer
+    answer = chat.say("ببخشید کد ملی رو اشتباه زدم")
+    assert "کد ملی" in answer and "فقط ارقام" not in answer, answer
+    chat.say(RETIRED[0])
+    assert "185432000" in _finish(chat)
