@@ -140,6 +140,14 @@ class NLU:
         """Intent names the model knows."""
         return list(self.classifier.classes)
 
+    def entity_types(self) -> frozenset[str]:
+        """Entity types the training data annotates (empty when it annotates none: then every rule type)."""
+        got = self.__dict__.get("_types")
+        if got is None:
+            got = frozenset() if self.tagger is None else frozenset(lab[2:] for lab in self.tagger.labels if lab != "O")
+            self._types = got
+        return got
+
     def parse(self, text: str) -> dict[str, Any]:
         """Rasa-shaped parse: text, intent, intent_ranking (10), entities (offsets in the original text), plus
         ``margin`` (first minus second intent) and ``clarify`` (the three likeliest real intents when unsure)."""
@@ -181,12 +189,15 @@ class NLU:
         return ranking
 
     def entities(self, text: str, norm: str, idx: list[int]) -> list[dict[str, Any]]:
-        """Validated rule entities, then learned ones that do not clash with them."""
+        """Validated rule entities of the types the data annotates, then learned ones that do not clash."""
         def orig(s: int, e: int) -> tuple[int, int]:
             return idx[s], idx[e - 1] + 1
 
         rules = []
+        known = self.entity_types()
         for s, e, ent, value in find_spans(norm):
+            if known and ent not in known:  # a type this data never annotates (ATIS has no national codes)
+                continue
             a, b = orig(s, e)
             rules.append({"start": a, "end": b, "value": value, "entity": ent, "confidence_entity": 1.0,
                           "extractor": "TaminRegexExtractor"})
