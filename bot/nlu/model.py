@@ -90,7 +90,7 @@ class NLU:
         scale = DEFAULT_SVM_SCALE
         big = len(texts) >= 50 and len(set(labels)) >= 3
         if big:
-            z, classes, _ = out_of_fold(texts, labels, C, model=model)
+            z, classes, _ = out_of_fold(texts, labels, C, k=5 if len(texts) < 3000 else 3, model=model)
             scale = fit_scale(z, classes, labels) if model == "svm" else 1.0
             logp = np.log(np.maximum(_softmax(z * scale), 1e-12))
             if enc is not None:
