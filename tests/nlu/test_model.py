@@ -179,3 +179,9 @@ def test_another_domains_data_gets_only_its_own_entity_types(tmp_path: Path) -> 
     assert {e["entity"] for e in got} == {"city"}, got  # no relation, date or amount: this data has none
     project = NLU.from_yaml(data_path()).parse("بدهی مادرم ۵۰۰ هزار تومان است")["entities"]
     assert {"relation", "amount"} <= {e["entity"] for e in project}  # the project's data annotates them
+
+
+def test_the_projects_data_keeps_every_rule_entity_type(nlu: NLU) -> None:
+    # rule entities are emitted only for annotated types: a type dropped from data/nlu.yml would vanish
+    assert {"sheba", "mobile", "national_code", "workshop_code", "insurance_number", "date", "contract_number",
+            "amount", "months", "relation"} <= nlu.entity_types()
