@@ -1,4 +1,4 @@
-"""Intent classifier: TF-IDF over char n-grams, word n-grams and a Finglish skeleton → logistic regression."""
+"""Intent classifier: TF-IDF over char n-grams, word n-grams and a Finglish skeleton → linear SVM (or LR)."""
 
 from __future__ import annotations
 
@@ -145,10 +145,10 @@ class Vectorizer:
 
 
 class IntentClassifier:
-    """Linear model over Vectorizer features: multinomial logistic regression ("lr", calibrated
-    probabilities) or a one-vs-rest linear SVM ("svm", softmax of margins × svm_scale: a ranking only)."""
+    """Linear model over Vectorizer features: a one-vs-rest linear SVM ("svm", the default: softmax of margins ×
+    svm_scale, the scale fitted by out-of-fold log-loss in NLU.train) or multinomial logistic regression ("lr")."""
 
-    def __init__(self, C: float = 20.0, vectorizer: Vectorizer | None = None, model: str = "lr",
+    def __init__(self, C: float = 1.0, vectorizer: Vectorizer | None = None, model: str = "svm",
                  svm_scale: float = 5.0) -> None:
         if model not in ("lr", "svm"):
             raise ValueError(f"model must be 'lr' or 'svm', not {model!r}")

@@ -29,7 +29,8 @@ from .tagger import Tagger, spans
 OUT_OF_SCOPE = "out_of_scope"
 TOKEN = re.compile(r"\d+|[^\W\d_]+(?:\u200c[^\W\d_]+)*|[^\w\s]")
 TEN_DIGIT = {"national_code", "workshop_code", "insurance_number"}
-MODEL_VERSION = 3
+MODEL_VERSION = 4
+DEFAULT_SVM_SCALE = 5.0  # softmax scale of SVM margins when the data is too small to fit one
 
 
 def _tokens(norm: str) -> list[re.Match[str]]:
@@ -76,18 +77,22 @@ class NLU:
 
     @classmethod
     def train(cls, examples: Sequence[Example] | TrainingData, threshold: float | None = None,
-              C: float = 10.0, encoder: SentenceEncoder | None | bool = True) -> NLU:
-        """Train from examples (or a TrainingData with synonyms); the out-of-scope rule and the encoder cascade
-        (when an encoder is installed, or given) are chosen by cross-validation."""
+              C: float = 1.0, encoder: SentenceEncoder | None | bool = True, model: str = "svm") -> NLU:
+        """Train from examples (or a TrainingData with synonyms); the intent model's probability scale, the
+        out-of-scope rule and the encoder cascade (when an encoder is installed, or given) are chosen by
+        cross-validation."""
         data = examples if isinstance(examples, TrainingData) else TrainingData(examples=list(examples))
         exs = [e for e in data.examples if e.text.strip()]
         texts = [normalize(e.text) for e in exs]
         labels = [e.intent for e in exs]
         enc = load_encoder() if encoder is True else (encoder or None)
         semantic, cascade = None, Cascade(0.0, 0.0)
+        scale = DEFAULT_SVM_SCALE
         big = len(texts) >= 50 and len(set(labels)) >= 3
-        if big and (threshold is None or enc is not None):
-            logp, classes, _ = out_of_fold(texts, labels, C)
+        if big:
+            z, classes, _ = out_of_fold(texts, labels, C, k=5 if len(texts) < 3000 else 3, model=model)
+            scale = fit_scale(z, classes, labels) if model == "svm" else 1.0
+            logp = np.log(np.maximum(_softmax(z * scale), 1e-12))
             if enc is not None:
                 E = enc.encode(texts)
                 cascade, logp = choose_cascade(logp, E, labels, classes)
@@ -96,7 +101,7 @@ class NLU:
             doubt: float | Doubt = choose_doubt_oof(logp, classes, labels) if threshold is None else threshold
         else:
             doubt = threshold if threshold is not None else Doubt(0.3, 1.0, 1.0)
-        clf = IntentClassifier(C=C).fit(texts, labels)
+        clf = IntentClassifier(C=C, model=model, svm_scale=scale).fit(texts, labels)
         tagger = None
         if any(e.entities for e in exs):
             pairs = [bio_example(e) for e in exs]
@@ -134,6 +139,14 @@ class NLU:
     def intents(self) -> list[str]:
         """Intent names the model knows."""
         return list(self.classifier.classes)
+
+    def entity_types(self) -> frozenset[str]:
+        """Entity types the training data annotates (empty when it annotates none: then every rule type)."""
+        got = self.__dict__.get("_types")
+        if got is None:
+            got = frozenset() if self.tagger is None else frozenset(lab[2:] for lab in self.tagger.labels if lab != "O")
+            self._types = got
+        return got
 
     def parse(self, text: str) -> dict[str, Any]:
         """Rasa-shaped parse: text, intent, intent_ranking (10), entities (offsets in the original text), plus
@@ -176,12 +189,15 @@ class NLU:
         return ranking
 
     def entities(self, text: str, norm: str, idx: list[int]) -> list[dict[str, Any]]:
-        """Validated rule entities, then learned ones that do not clash with them."""
+        """Validated rule entities of the types the data annotates, then learned ones that do not clash."""
         def orig(s: int, e: int) -> tuple[int, int]:
             return idx[s], idx[e - 1] + 1
 
         rules = []
+        known = self.entity_types()
         for s, e, ent, value in find_spans(norm):
+            if known and ent not in known:  # a type this data never annotates (ATIS has no national codes)
+                continue
             a, b = orig(s, e)
             rules.append({"start": a, "end": b, "value": value, "entity": ent, "confidence_entity": 1.0,
                           "extractor": "TaminRegexExtractor"})
@@ -237,22 +253,37 @@ class Doubt:
         return p1 < self.threshold and margin < self.margin
 
 
-def out_of_fold(texts: list[str], labels: list[str], C: float, k: int = 5) -> tuple[np.ndarray, list[str], list[int]]:
-    """Out-of-fold log-probabilities (rows in ``order``), the class names and the row order (seeded folds)."""
+def out_of_fold(texts: list[str], labels: list[str], C: float, k: int = 5,
+                model: str = "svm") -> tuple[np.ndarray, list[str], list[int]]:
+    """Out-of-fold logits (rows in ``order``): raw margins for "svm", log-probabilities for "lr"; the class
+    names and the row order (seeded folds)."""
     order = list(range(len(texts)))
     random.Random(13).shuffle(order)
     classes = sorted(set(labels))
-    logp = np.full((len(texts), len(classes)), -30.0)
+    z = np.full((len(texts), len(classes)), -30.0)
     for f in range(k):
         held = order[f::k]
         hs = set(held)
         tr = [i for i in order if i not in hs]
-        clf = IntentClassifier(C=C).fit([texts[i] for i in tr], [labels[i] for i in tr])
-        p = clf.proba([texts[i] for i in held])
+        clf = IntentClassifier(C=C, model=model, svm_scale=1.0).fit([texts[i] for i in tr], [labels[i] for i in tr])
+        X = clf.vec.transform([texts[i] for i in held])
+        rows = X @ clf.coef + clf.intercept
+        if model != "svm":
+            rows = np.log(np.maximum(_softmax(np.asarray(rows)), 1e-12))
         cols = [classes.index(c) for c in clf.classes]
         for r, i in enumerate(held):
-            logp[i, cols] = np.log(np.maximum(p[r], 1e-12))
-    return logp, classes, order
+            z[i, cols] = rows[r]
+    return z, classes, order
+
+
+SCALES = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0, 7.0, 8.0, 10.0)
+
+
+def fit_scale(z: np.ndarray, classes: list[str], labels: list[str]) -> float:
+    """The softmax scale of SVM margins with the least out-of-fold log-loss (Platt-like, one parameter)."""
+    y = np.asarray([classes.index(lab) for lab in labels])
+    nll = [float(-np.log(_softmax(z * s)[np.arange(len(y)), y] + 1e-12).mean()) for s in SCALES]
+    return SCALES[int(np.argmin(nll))]
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -301,12 +332,13 @@ def choose_cascade(logp: np.ndarray, E: np.ndarray, labels: list[str], classes: 
     return best, np.log(np.maximum(best_p, 1e-12))
 
 
-def choose_doubt(texts: list[str], labels: list[str], C: float = 20.0, default: float = 0.3,
+def choose_doubt(texts: list[str], labels: list[str], C: float = 1.0, default: float = 0.3,
                  oos_weight: float = 0.25) -> Doubt:
     """The out-of-scope rule of the fast model alone, from its out-of-fold probabilities."""
     if len(texts) < 50 or len(set(labels)) < 3:
         return Doubt(default, 1.0, 1.0)
-    logp, classes, _ = out_of_fold(texts, labels, C)
+    z, classes, _ = out_of_fold(texts, labels, C)
+    logp = np.log(np.maximum(_softmax(z * fit_scale(z, classes, labels)), 1e-12))
     return choose_doubt_oof(logp, classes, labels, default, oos_weight)
 
 

@@ -153,3 +153,35 @@ def test_rasa_file_parsing() -> None:
     assert ex.text == "بدهی کارگاه 2345678901"
     assert ex.entities[0].entity == "workshop_code" and ex.text[ex.entities[0].start:ex.entities[0].end] == "2345678901"
     assert d.synonyms["بدهکاری"] == "بدهی" and d.regexes["code"] and d.lookups["city"] == ["تهران"]
+
+
+FLIGHTS = """version: "3.1"
+nlu:
+- intent: flight
+  examples: |
+    - پرواز از [تهران](city) به [شیراز](city)
+    - پروازهای [مشهد](city) به [تبریز](city) را نشان بده
+    - بلیت پرواز از [اصفهان](city) به [تهران](city) برای فردا
+    - پرواز [شیراز](city) به [مشهد](city)
+- intent: airfare
+  examples: |
+    - قیمت بلیت [تهران](city) به [مشهد](city) چند است
+    - کرایه پرواز از [تبریز](city) به [اصفهان](city)
+    - ارزان‌ترین بلیت [شیراز](city) به [تهران](city)
+"""
+
+
+def test_another_domains_data_gets_only_its_own_entity_types(tmp_path: Path) -> None:
+    data = tmp_path / "flights.yml"
+    data.write_text(FLIGHTS, encoding="utf-8")
+    nlu = NLU.from_yaml(data)
+    got = nlu.parse("پرواز از تهران به شیراز برای مادرم ۱۲ خرداد ۱۴۰۳ با ۵۰۰ هزار تومان")["entities"]
+    assert {e["entity"] for e in got} == {"city"}, got  # no relation, date or amount: this data has none
+    project = NLU.from_yaml(data_path()).parse("بدهی مادرم ۵۰۰ هزار تومان است")["entities"]
+    assert {"relation", "amount"} <= {e["entity"] for e in project}  # the project's data annotates them
+
+
+def test_the_projects_data_keeps_every_rule_entity_type(nlu: NLU) -> None:
+    # rule entities are emitted only for annotated types: a type dropped from data/nlu.yml would vanish
+    assert {"sheba", "mobile", "national_code", "workshop_code", "insurance_number", "date", "contract_number",
+            "amount", "months", "relation"} <= nlu.entity_types()
