@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from basics.masking import mask_value
+from bot.engine.catalog import texts
 from bot.notify.clock import Clock, QuietHours, system_clock
 from bot.notify.config import NotifySettings
 from bot.notify.ledger import Ledger, Row
@@ -70,6 +71,7 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set; a failing round is logged and retried."""
+        texts()  # the catalog is read before the first batch, not while it waits
         await self.queue.ensure_group()
         while not stop.is_set():
             try:
