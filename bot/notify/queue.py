@@ -19,12 +19,7 @@ for _, m in ipairs(items) do
   local d = cjson.decode(m)
   local stream = KEYS[3]
   if d['p'] == 'urgent' then stream = KEYS[2] end
-  local args = {}
-  for k, v in pairs(d) do
-    table.insert(args, k)
-    table.insert(args, v)
-  end
-  redis.call('XADD', stream, '*', unpack(args))
+  redis.call('XADD', stream, '*', 'n', m)
   redis.call('ZREM', KEYS[1], m)
 end
 return #items
@@ -80,7 +75,7 @@ class NoticeQueue:
         """Add notices to their priority's stream."""
         pipe = self.redis.pipeline(transaction=False)
         for n in notices:
-            pipe.xadd(self.streams[URGENT if n.priority == URGENT else BULK], n.fields())
+            pipe.xadd(self.streams[URGENT if n.priority == URGENT else BULK], n.entry())
         await pipe.execute()
 
     def _entries(self, stream: str, items) -> list[Entry]:
