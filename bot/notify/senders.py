@@ -37,23 +37,25 @@ _JSON = {"Content-Type": "application/json"}
 
 
 class BotApiSender:
-    """Telegram and Bale through their Bot API (``sendMessage`` with an inline keyboard), on aiohttp."""
+    """Telegram and Bale through their Bot API (``sendMessage`` with an inline keyboard): bodies serialised once,
+    sent on keep-alive connections (``bot.notify.wire``)."""
 
     def __init__(self, bots: dict[str, tuple[str, str]], timeout: float = 10.0, connections: int = 100) -> None:
         self.bots = bots  # channel -> (API base, token)
         self.timeout, self.connections = timeout, connections
-        self._http: Any = None
+        self._pools: dict[str, Any] = {}
         self._urls: dict[str, str] = {}
         self._markups: dict[tuple, str] = {}
 
-    def _session(self) -> Any:
-        import aiohttp
+    def _pool(self, channel: str) -> Any:
+        from bot.notify.wire import Pool
 
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.timeout, connect=min(self.timeout, 5.0)),
-                connector=aiohttp.TCPConnector(limit=self.connections))
-        return self._http
+        pool = self._pools.get(channel)
+        if pool is None:
+            base, token = self.bots[channel]
+            pool = self._pools[channel] = Pool(base, self.connections, self.timeout, min(self.timeout, 5.0))
+            self._urls[channel] = f"/bot{token}/sendMessage"
+        return pool
 
     def _body(self, notice: Notice, msg: Rendered) -> bytes:
         """The request body, serialised once; a batch's identical keyboards are serialised once between them."""
@@ -72,24 +74,19 @@ class BotApiSender:
 
     async def send(self, notice: Notice, msg: Rendered) -> str | None:
         """``sendMessage`` to the linked chat; the token is in the URL, so URLs are never logged."""
-        import aiohttp
+        from bot.notify.wire import WireError, WireTimeout
 
-        base, token = self.bots[notice.channel]
-        url = self._urls.get(notice.channel)
-        if url is None:
-            url = self._urls[notice.channel] = f"{base.rstrip('/')}/bot{token}/sendMessage"
+        pool = self._pool(notice.channel)
         try:
-            async with self._session().post(url, data=self._body(notice, msg), headers=_JSON) as resp:
-                status = resp.status
-                raw = await resp.read()
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                data = {}
-        except TimeoutError:
+            status, raw = await pool.post(self._urls[notice.channel], self._body(notice, msg))
+        except WireTimeout:
             raise SendFailed(f"{notice.channel}: timeout", True) from None
-        except aiohttp.ClientError as exc:
-            raise SendFailed(f"{notice.channel}: {type(exc).__name__}", True) from None
+        except WireError as exc:
+            raise SendFailed(f"{notice.channel}: {exc}", True) from None
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = {}
         data = data if isinstance(data, dict) else {}
         if status == 200 and data.get("ok"):
             return str((data.get("result") or {}).get("message_id", ""))
@@ -108,8 +105,8 @@ class BotApiSender:
         return None
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.close()
+        for pool in self._pools.values():
+            await pool.aclose()
 
 
 ARRAY_MAX = 200  # receptors in one ``sendarray`` request (Kavenegar refuses too many records with 414)
