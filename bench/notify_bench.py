@@ -1,11 +1,16 @@
 """Notifications benchmark: notices through the real Redis queue to the fake Bot API and fake Kavenegar.
 
     .venv/bin/python bench/notify_bench.py throughput --n 100000 --workers 4   # limits off
+    .venv/bin/python bench/notify_bench.py throughput --n 10000 --workers 2 --code /work/wt-base  # another checkout
     .venv/bin/python bench/notify_bench.py rate --rate 30 --seconds 20          # limits on
     .venv/bin/python bench/notify_bench.py kill --n 20000 --workers 3          # kill -9 in mid-run
 
-Workers are separate ``tamin-bot notify worker`` processes; the fakes run in this process.
-DATABASE_URL (default: a fresh SQLite file) and BENCH_REDIS_URL (default db 11, flushed) choose the stores.
+Workers are separate ``tamin-bot notify worker`` processes (of this checkout, or of ``--code DIR`` for a side
+by side); the fakes (bench/notify_fakes.py, a raw asyncio server) run in a process of their own, and every
+run checks that each notice was received exactly once. The workers' CPU is counted from when every worker
+reads the queue and its first batch is done (start-up and first connections are not a notice's cost).
+DATABASE_URL (default: a fresh SQLite file) and BENCH_REDIS_URL (default db 11, flushed) choose the stores;
+BENCH_PROFILE=DIR runs each worker under cProfile (DIR/worker<i>.prof).
 """
 
 from __future__ import annotations
@@ -240,11 +245,12 @@ async def throughput(args: argparse.Namespace) -> None:
     fakes = Fakes(args.fakes, not args.no_sendarray)
     url = db_url_of(args)
     code = Path(args.code).resolve() if args.code else ROOT
-    took, (notify, db) = await load(url, args.n, args.share, limits=False)
+    compact = code == ROOT and not args.wide_entries  # an older checkout reads only field-by-field entries
+    took, (notify, db) = await load(url, args.n, args.share, limits=False, compact_entries=compact)
     print(f"queued {args.n} notices in {took:.1f}s ({args.n / took:.0f}/s) on {url.split(':')[0]}")
     t0 = time.perf_counter()
     procs = spawn(args.workers, env(url, fakes, NOTIFY_LIMITS="false", NOTIFY_CONCURRENCY=str(args.concurrency),
-                                   NOTIFY_BATCH=str(args.batch)), code)
+                                   NOTIFY_BATCH=str(args.batch), NOTIFY_COMPACT_ENTRIES=str(compact).lower()), code)
     done0 = await warmed(notify, args.workers, args.workers * args.batch * 2)
     cpu0, fake0, t1 = cpu_seconds(procs), cpu_seconds([fakes.pid()] if fakes.pid() else []), time.perf_counter()
     try:
@@ -329,6 +335,7 @@ def main() -> None:
     t.add_argument("--concurrency", type=int, default=64)
     t.add_argument("--share", type=float, default=0.5, help="share of recipients with a linked messenger")
     t.add_argument("--batch", type=int, default=200)
+    t.add_argument("--wide-entries", action="store_true", help="stream entries field by field (the default form)")
     r = sub.add_parser("rate")
     r.add_argument("--rate", type=float, default=30.0)
     r.add_argument("--seconds", type=float, default=20.0)

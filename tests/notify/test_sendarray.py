@@ -153,3 +153,14 @@ async def test_the_reply_numbers_of_a_batch_take_a_few_round_trips_and_spare_a_s
     [busy_text] = kavenegar.texts_to("09160000003")
     assert "بفرستید" not in busy_text
     assert all("۱ را بفرستید" in kavenegar.texts_to(f"0916000{i:04d}")[0] for i in range(20) if i != 3)
+
+
+async def test_stream_entries_in_either_form_are_sent_once(make_notify, kavenegar):
+    compact = make_notify(compact_entries=True, batch=100)
+    wide = make_notify(batch=100)
+    await compact.prepare()
+    await compact.intake.accept(people(3), "webhook")  # one JSON field an entry
+    await wide.intake.accept(people(3, first=3), "webhook")  # field by field, as older releases write
+    await drain(compact)
+    assert sorted(c["params"]["receptor"] for c in kavenegar.messages()) == [f"0916000{i:04d}" for i in range(6)]
+    assert {r["state"] for r in await compact.ledger.notices()} == {"sent"}
