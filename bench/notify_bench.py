@@ -170,6 +170,26 @@ async def finished(notify, total: int, timeout: float, tick=None) -> float:
     raise TimeoutError(f"only {done} of {total} finished")
 
 
+async def servers(notify, db) -> list[int]:
+    """The pids of this run's Redis server and of the PostgreSQL backends of its database (same machine)."""
+    from sqlalchemy import text
+
+    pids = []
+    try:
+        pids.append(int((await notify.redis.info("server"))["process_id"]))
+    except Exception:
+        pass
+    if db.engine.dialect.name == "postgresql":
+        async with db.engine.connect() as conn:
+            rows = await conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+            pids += [int(r[0]) for r in rows]
+    return pids
+
+
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    return {p: cpu_seconds([p]) for p in pids}
+
+
 async def warmed(notify, workers: int, first: int) -> int:
     """Wait until every worker reads the queue and ``first`` notices are done (start-up and each worker's first
     batch: imports, catalog, connections); returns how many were done then. CPU is counted from there."""
@@ -253,18 +273,23 @@ async def throughput(args: argparse.Namespace) -> None:
                                    NOTIFY_BATCH=str(args.batch), NOTIFY_COMPACT_ENTRIES=str(compact).lower()), code)
     done0 = await warmed(notify, args.workers, args.workers * args.batch * 2)
     cpu0, fake0, t1 = cpu_seconds(procs), cpu_seconds([fakes.pid()] if fakes.pid() else []), time.perf_counter()
+    srv0 = cpu_by_pid(await servers(notify, db))
     try:
         end = await finished(notify, args.n, 3600)
         cpu = cpu_seconds(procs) - cpu0
         fake_cpu = cpu_seconds([fakes.pid()] if fakes.pid() else []) - fake0
+        srv1 = cpu_by_pid(await servers(notify, db))
     finally:
         stop(procs)
+    srv_cpu = sum(v - srv0.get(p, 0.0) for p, v in srv1.items())
     secs, counted = end - t0, args.n - done0
     got = fakes.received()
     print(f"code {code.name}: sent {args.n} notices with {args.workers} worker(s) in {secs:.1f}s: "
           f"{args.n / secs:.0f} notices/s from the workers' start (limits off); once warm "
           f"{counted} in {end - t1:.1f}s: {counted / max(end - t1, 1e-9):.0f} notices/s; workers' CPU "
-          f"{cpu * 1000 / max(counted, 1):.3f} ms a notice (the fakes' {fake_cpu * 1000 / max(counted, 1):.3f}); "
+          f"{cpu * 1000 / max(counted, 1):.3f} ms a notice (the fakes' {fake_cpu * 1000 / max(counted, 1):.3f}, "
+          f"Redis and the database's {srv_cpu * 1000 / max(counted, 1):.3f}; all three on 2 cores: at most "
+          f"{2000 / max((cpu + fake_cpu + srv_cpu) * 1000 / max(counted, 1), 1e-9):.0f} notices/s); "
           f"load average {os.getloadavg()[0]:.1f}; requests {fakes.calls()}")
     print(exactly_once(got, args.n, args.share))
     await notify.aclose()
