@@ -52,6 +52,9 @@ class NotifySettings(BaseSettings):
     claim_idle_seconds: float = 60.0  # a stream entry unacked this long is taken over (XAUTOCLAIM)
     lease_seconds: float = 120.0  # a notice being sent is not sent by another worker before this
     block_ms: int = 1000  # how long a worker waits on an empty stream
+    # a stream entry as one JSON field (a ninth of the parsing); on only once no worker older than the
+    # reader of both forms is left: older workers acknowledge such entries as unreadable, unsent
+    compact_entries: bool = False
 
     limits: bool = True  # shared rate limits on; off only for measurements
     messenger_rate: float = 30.0  # messages a second per bot (Telegram's bulk limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Protocol
 
@@ -24,6 +24,21 @@ class SessionStore(Protocol):
     async def save(self, key: str, session: Session) -> None: ...
     async def delete(self, key: str) -> None: ...
     def lock(self, key: str, timeout: float = 30.0) -> AsyncIterator[None]: ...
+    async def update_many(self, changes: dict[str, Callable[[Session], bool]]) -> dict[str, bool | None]:
+        """Apply each change to its session where no turn holds the person's lock; True: changed and saved,
+        False: left as it was, None: busy (a turn holds the lock)."""
+        out: dict[str, bool | None] = {}
+        for key, change in changes.items():
+            lock = self._locks.get(key)
+            if lock is not None and lock.locked():
+                out[key] = None
+                continue
+            session = await self.load(key)
+            out[key] = bool(change(session))
+            if out[key]:
+                await self.save(key, session)
+        return out
+
     async def hit(self, key: str, window: int) -> int: ...
     async def count(self, key: str) -> int: ...
     async def unhit(self, key: str) -> None: ...
@@ -236,6 +251,59 @@ class RedisStore:
             except Exception:  # Redis briefly unreachable: try again at the next beat
                 continue
 
+    async def update_many(self, changes: dict[str, Callable[[Session], bool]]) -> dict[str, bool | None]:
+        """Apply each change to its session under the person's lock, for many people in two round trips
+        (take every lock and read every session in one pipeline; write and let go in another).
+
+        True: changed and saved; False: left as it was; None: busy (a turn holds the lock), untouched.
+        """
+        if not changes:
+            return {}
+        keys = list(changes)
+        if _is_cluster(self.redis):  # a cluster pipeline spreads scripts over nodes: one person at a time
+            return {k: await self._update_one(k, changes[k]) for k in keys}
+        tokens = [uuid.uuid4().hex for _ in keys]
+        lease = 5000
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key, token in zip(keys, tokens, strict=True):
+                    await self._acquire(keys=[self._k("l", key), self._k("s", key)], args=[token, lease], client=pipe)
+                taken = await pipe.execute()
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        out: dict[str, bool | None] = {}
+        writes: list[tuple[str, str, str]] = []
+        for key, token, (got, raw) in zip(keys, tokens, taken, strict=True):
+            if not got:
+                out[key] = None
+                continue
+            session = Session.loads(raw)
+            try:
+                out[key] = bool(changes[key](session))
+            except Exception:
+                out[key] = False
+            writes.append((key, token, session.dumps() if out[key] else ""))
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key, token, pending in writes:
+                    await self._save_release(keys=[self._k("l", key), self._k("s", key)],
+                                             args=[token, pending, self.ttl], client=pipe)
+                await pipe.execute()
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return out
+
+    async def _update_one(self, key: str, change: Callable[[Session], bool]) -> bool | None:
+        try:
+            async with self.lock(key, timeout=0.01):
+                session = await self.load(key)
+                if not change(session):
+                    return False
+                await self.save(key, session)
+                return True
+        except TimeoutError:
+            return None
+
     async def hit(self, key: str, window: int) -> int:
         name = self._k("n", key)
         try:
@@ -289,6 +357,14 @@ class RedisStore:
             await self.redis.eval(_RELEASE, 1, self._k("t", key), spacing)
         except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
+
+
+def _is_cluster(client: object) -> bool:
+    try:
+        from redis.asyncio.cluster import RedisCluster
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(client, RedisCluster)
 
 
 _RESERVE = """

@@ -149,8 +149,18 @@ class Ledger:
 
     async def sent(self, notice_id: int, provider_id: str | None, now: float) -> None:
         """The channel accepted the notice: recorded (group-committed with others) before it is acknowledged."""
-        fut = asyncio.get_running_loop().create_future()
-        self._sent.append(({"b_id": notice_id, "b_pid": provider_id, "b_now": now}, fut))
+        await self.sent_many([(notice_id, provider_id)], now)
+
+    async def sent_many(self, items: Sequence[tuple[int, str | None]], now: float) -> None:
+        """Several accepted notices, recorded in the same group commit."""
+        if not items:
+            return
+        loop = asyncio.get_running_loop()
+        futs = []
+        for notice_id, provider_id in items:
+            fut = loop.create_future()
+            self._sent.append(({"b_id": notice_id, "b_pid": provider_id, "b_now": now}, fut))
+            futs.append(fut)
         if not self._flushing:
             self._flushing = True
             try:
@@ -168,7 +178,7 @@ class Ledger:
                                 f.set_result(None)
             finally:
                 self._flushing = False
-        await fut
+        await asyncio.gather(*futs)
 
     async def _write_sent(self, rows: list[dict]) -> None:
         if self.dialect == "postgresql":

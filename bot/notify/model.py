@@ -73,9 +73,16 @@ class Notice:
                 "k": self.kind, "p": self.priority, "m": self.mobile or "",
                 "f": json.dumps(self.facts, ensure_ascii=False, separators=(",", ":"), sort_keys=True)}
 
+    def entry(self) -> dict[str, str]:
+        """The stream entry: the fields as one JSON value (one field to parse a notice, not nine)."""
+        return {"n": self.dumps()}
+
     @classmethod
     def from_fields(cls, raw: dict) -> Notice:
-        """A notice from a stream entry's fields (bytes or str)."""
+        """A notice from a stream entry (``entry()``, or the fields one by one as written before) or ``fields()``."""
+        one = raw.get(b"n", raw.get("n"))
+        if one is not None:
+            return cls.from_fields(json.loads(one))
         d = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
              for k, v in raw.items()}
         return cls(event_id=d["e"], recipient=d["r"], channel=d["c"], address=d["a"], kind=d["k"],

@@ -12,19 +12,24 @@ from bot.notify.model import BULK, URGENT, Notice
 
 log = logging.getLogger("tamin.notify.queue")
 
-# KEYS: delayed set, urgent stream, bulk stream. ARGV: now, limit. Moves due notices back to their stream.
+# KEYS: delayed set, urgent stream, bulk stream. ARGV: now, limit, compact ('1': one JSON field).
+# Moves due notices back to their stream.
 _DUE = """
 local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, m in ipairs(items) do
   local d = cjson.decode(m)
   local stream = KEYS[3]
   if d['p'] == 'urgent' then stream = KEYS[2] end
-  local args = {}
-  for k, v in pairs(d) do
-    table.insert(args, k)
-    table.insert(args, v)
+  if ARGV[3] == '1' then
+    redis.call('XADD', stream, '*', 'n', m)
+  else
+    local args = {}
+    for k, v in pairs(d) do
+      table.insert(args, k)
+      table.insert(args, v)
+    end
+    redis.call('XADD', stream, '*', unpack(args))
   end
-  redis.call('XADD', stream, '*', unpack(args))
   redis.call('ZREM', KEYS[1], m)
 end
 return #items
@@ -47,8 +52,10 @@ def _s(value) -> str:
 class NoticeQueue:
     """Where notices wait for a worker; shared by every worker on every machine."""
 
-    def __init__(self, redis, prefix: str = "tamin:notify", group: str = "dispatch", consumer: str = "worker") -> None:
+    def __init__(self, redis, prefix: str = "tamin:notify", group: str = "dispatch", consumer: str = "worker",
+                 compact: bool = False) -> None:
         self.redis, self.group, self.consumer = redis, group, consumer
+        self.compact = compact  # write entries as one JSON field (every reader reads both forms)
         base = f"{prefix}:{{q}}"  # one Redis Cluster slot for all, so the Lua script may touch them
         self.streams = {URGENT: f"{base}:urgent", BULK: f"{base}:bulk"}
         self.delayed, self.dead_key = f"{base}:delayed", f"{base}:dead"
@@ -80,7 +87,7 @@ class NoticeQueue:
         """Add notices to their priority's stream."""
         pipe = self.redis.pipeline(transaction=False)
         for n in notices:
-            pipe.xadd(self.streams[URGENT if n.priority == URGENT else BULK], n.fields())
+            pipe.xadd(self.streams[URGENT if n.priority == URGENT else BULK], n.entry() if self.compact else n.fields())
         await pipe.execute()
 
     def _entries(self, stream: str, items) -> list[Entry]:
@@ -145,7 +152,7 @@ class NoticeQueue:
     async def release_due(self, now: float, limit: int = 500) -> int:
         """Move notices whose time has come back to their stream."""
         keys = [self.delayed, self.streams[URGENT], self.streams[BULK]]
-        return int(await self._due(keys=keys, args=[now, limit]))
+        return int(await self._due(keys=keys, args=[now, limit, "1" if self.compact else "0"]))
 
     async def dead(self, notice: Notice, error: str) -> None:
         """Keep a notice that could not be sent in the dead-letter list."""

@@ -93,7 +93,8 @@ class Notify:
         """The queue as seen by one consumer: Redis Streams, or this process's memory."""
         if self.broker is not None:
             return MemoryQueue(self.broker, consumer or consumer_name())
-        return NoticeQueue(self.redis, self.cfg.prefix, self.cfg.group, consumer or consumer_name())
+        return NoticeQueue(self.redis, self.cfg.prefix, self.cfg.group, consumer or consumer_name(),
+                           compact=self.cfg.compact_entries)
 
     def gate(self) -> Gate | NoGate:
         """The shared limits (or none when they are switched off)."""

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from basics.masking import mask_value
+from bot.engine.catalog import texts
 from bot.notify.clock import Clock, QuietHours, system_clock
 from bot.notify.config import NotifySettings
 from bot.notify.ledger import Ledger, Row
@@ -27,6 +28,19 @@ log = logging.getLogger("tamin.notify.worker")
 def consumer_name() -> str:
     """A name unique to this worker: host, process, and a random part."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _offer_change(choices: list) -> Any:
+    """A session change that offers ``choices`` as reply numbers, unless a service or a human has the person."""
+    ids = [c.id for c in choices]
+
+    def change(session: Any) -> bool:
+        if session.flow is not None or session.handoff:
+            return False
+        session.choices = list(ids)
+        return True
+
+    return change
 
 
 def opt_subjects(n: Notice) -> set[str]:
@@ -57,6 +71,7 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set; a failing round is logged and retried."""
+        texts()  # the catalog is read before the first batch, not while it waits
         await self.queue.ensure_group()
         while not stop.is_set():
             try:
@@ -109,9 +124,75 @@ class Dispatcher:
             if e.notice.id in taken and e.notice.id not in seen:
                 seen.add(e.notice.id)
                 mine.append(e)
-        results = await asyncio.gather(*(self._guarded(e, rows[e.notice.id]) for e in mine))
-        done += [e for e, ok in zip(mine, results, strict=True) if ok]
+        sms = self.senders.get(SMS)
+        batch = [e for e in mine if e.notice.channel == SMS] if hasattr(sms, "send_many") else []
+        alone = [e for e in mine if e.notice.channel != SMS] if batch else mine
+        results = await asyncio.gather(self._sms_batch(sms, batch, rows),
+                                       *(self._guarded(e, rows[e.notice.id]) for e in alone))
+        done += [e for e, ok in zip(batch, results[0], strict=True) if ok]
+        done += [e for e, ok in zip(alone, results[1:], strict=True) if ok]
         await self.queue.ack(done)
+
+    async def _sms_batch(self, sender: Any, entries: list[Entry], rows: dict[int, Row]) -> list[bool]:
+        """A batch of taken SMS notices in one request (``sendarray``); True where the ledger holds the outcome.
+
+        Notices a dead worker was sending are first looked up by local id (the ledger id): never sent twice.
+        """
+        if not entries:
+            return []
+        ok = dict.fromkeys((e.notice.id for e in entries), False)
+        try:
+            notices = [e.notice for e in entries]
+            again = [n for n in notices if rows[n.id].state == SENDING]
+            if again:
+                try:
+                    earlier = await sender.already_sent_many(again)
+                except SendFailed as exc:  # cannot tell whether they went out: they wait for a later round
+                    log.warning("%d sms notices not looked up: %s", len(again), exc.reason)
+                    earlier, notices = {}, [n for n in notices if rows[n.id].state != SENDING]
+                now = self.clock()
+                await self.ledger.sent_many(list(earlier.items()), now)
+                ok.update(dict.fromkeys(earlier, True))
+                notices = [n for n in notices if n.id not in earlier]
+            msgs = await self._render_many(notices)
+            for n in notices:
+                await self.gate.acquire(n)
+            results = await sender.send_many(notices, msgs)
+            now = self.clock()
+            went = [(n.id, r) for n, r in zip(notices, results, strict=True) if not isinstance(r, SendFailed)]
+            await self.ledger.sent_many(went, now)  # one group commit
+            ok.update(dict.fromkeys((i for i, _ in went), True))
+            self.stats["sent"] += len(went)
+            for n, r in zip(notices, results, strict=True):
+                if isinstance(r, SendFailed):
+                    await self._failed(n, r, rows[n.id].attempts + 1)
+                    ok[n.id] = True
+        except Exception:
+            log.exception("sms batch of %d not handled; what is left stays on the queue", len(entries))
+        return [ok[e.notice.id] for e in entries]
+
+    async def _render_many(self, notices: list[Notice]) -> list[Rendered]:
+        """Render a batch; the SMS reply numbers of the whole batch are kept in the sessions in one go."""
+        msgs = [render(n) for n in notices]
+        offers = {f"{SMS}:{n.address}": (k, m) for k, (n, m) in enumerate(zip(notices, msgs, strict=True))
+                  if n.channel == SMS and m.choices}
+        if not offers:
+            return msgs
+        kept: dict[str, bool | None] = {}
+        update_many = getattr(self.store, "update_many", None)
+        if update_many is not None:
+            try:
+                kept = await update_many({key: _offer_change(m.choices) for key, (_, m) in offers.items()})
+            except Exception as exc:  # the notices still go, without the reply numbers
+                log.warning("sessions of %d sms users not updated: %s", len(offers), type(exc).__name__)
+                kept = dict.fromkeys(offers, False)
+        for key, (k, m) in offers.items():
+            got = kept.get(key)
+            if got is None:  # busy with a turn (or no batch update): the person's lock, as for one notice
+                got = await self._offer(notices[k], m)
+            if not got:
+                msgs[k] = render(notices[k], offer=False)
+        return msgs
 
     async def _opt_outs(self, todo: list[Entry], done: list[Entry], now: float, stopped: set[str]) -> list[Entry]:
         if not stopped or not todo:

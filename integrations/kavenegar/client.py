@@ -108,13 +108,21 @@ class KavenegarClient:
                                                     "localid": localid, "date": date, "type": type})
         return self._sent(entries)
 
-    async def send_array(self, receptors: list[str], messages: list[str], senders: list[str]) -> list[Sent]:
-        """``sms/sendarray``: a different text (and sender) per receptor."""
+    async def send_array(self, receptors: list[str], messages: list[str], senders: list[str], *,
+                         localmessageids: list[str] | None = None) -> list[Sent]:
+        """``sms/sendarray``: a different text (and sender) per receptor, one request; entries in the same order.
+
+        ``localmessageids`` (one per receptor) lets ``status_by_localid`` tell later whether each went out.
+        """
         if not (len(receptors) == len(messages) == len(senders)):
             raise ValueError("receptors, messages and senders must have the same length")
-        entries = await self._call("sms", "sendarray", {
-            "receptor": json.dumps(receptors), "message": json.dumps(messages, ensure_ascii=False),
-            "sender": json.dumps(senders)})
+        if localmessageids is not None and len(localmessageids) != len(receptors):
+            raise ValueError("one local id per receptor")  # Kavenegar answers 419 otherwise
+        params = {"receptor": json.dumps(receptors), "message": json.dumps(messages, ensure_ascii=False),
+                  "sender": json.dumps(senders)}
+        if localmessageids is not None:
+            params["localmessageids"] = json.dumps([int(x) if x.isdigit() else x for x in localmessageids])
+        entries = await self._call("sms", "sendarray", params)
         return self._sent(entries)
 
     async def lookup(self, receptor: str, template: str, token: str, *, token2: str | None = None,

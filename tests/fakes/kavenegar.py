@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from typing import Any
 
@@ -49,11 +50,39 @@ class FakeKavenegar(FakeServer):
             time.sleep(wait)
         return result
 
+    def _array(self, key: str, p: dict[str, Any]) -> tuple[int, Any]:
+        """``sms/sendarray``: JSON arrays of receptors, messages, senders and (optionally) local ids."""
+        try:
+            rec, texts, senders = (json.loads(p.get(f) or "null") for f in ("receptor", "message", "sender"))
+            lids = json.loads(p["localmessageids"]) if p.get("localmessageids") else None
+        except ValueError:
+            rec = texts = senders = lids = None
+        if not isinstance(rec, list) or not rec or not isinstance(texts, list) or not isinstance(senders, list):
+            self.record(key=key, method="sms/sendarray", params=p, failed=400)
+            return 200, {"return": {"status": 400, "message": "incomplete parameters"}, "entries": None}
+        if len(texts) != len(rec) or len(senders) != len(rec) or (lids is not None and len(lids) != len(rec)):
+            self.record(key=key, method="sms/sendarray", params=p, failed=419)
+            return 200, {"return": {"status": 419, "message": "array lengths differ"}, "entries": None}
+        if not all(isinstance(r, str) and r.isdigit() for r in rec):
+            self.record(key=key, method="sms/sendarray", params=p, failed=411)
+            return 200, {"return": {"status": 411, "message": "receptor invalid"}, "entries": None}
+        self.record(key=key, method="sms/sendarray", params=p)
+        entries = []
+        for k, r in enumerate(rec):
+            mid = next(self.ids)
+            entries.append({"messageid": mid, "message": texts[k], "status": 1, "statustext": "در صف ارسال",
+                            "sender": senders[k], "receptor": r, "date": int(time.time()), "cost": 120})
+            if lids is not None:
+                self.by_localid[str(lids[k])] = mid
+        return 200, {"return": {"status": 200, "message": "تایید شد"}, "entries": entries}
+
     def _answer(self, key: str, method: str, p: dict[str, Any]) -> tuple[int, Any]:
         ok = {"status": 200, "message": "تایید شد"}
-        if method in ("sms/send", "verify/lookup", "sms/sendarray"):
+        if method == "sms/sendarray":
+            return self._array(key, p)
+        if method in ("sms/send", "verify/lookup"):
             rec = p.get("receptor", "")
-            if not rec or not rec.replace(",", "").strip("[]\" ").replace('","', "").isdigit():
+            if not rec or not rec.replace(",", "").isdigit():
                 self.record(key=key, method=method, params=p, failed=411)
                 return 200, {"return": {"status": 411, "message": "receptor invalid"}, "entries": None}
             self.record(key=key, method=method, params=p)
@@ -86,6 +115,25 @@ class FakeKavenegar(FakeServer):
             return [c for c in self.calls if mobile in str(c["params"].get("receptor", "")) and "failed" not in c
                     and (method is None or c["method"] == method)]
 
+    def messages(self) -> list[dict[str, Any]]:
+        """Every text message accepted, one a receptor, oldest first: ``sms/send`` calls as they are, each
+        receptor of an ``sms/sendarray`` call as if sent alone (``params``: receptor, message, sender, localid)."""
+        with self.lock:
+            calls = [c for c in self.calls if "failed" not in c and c["method"] in ("sms/send", "sms/sendarray")]
+        out = []
+        for c in calls:
+            if c["method"] == "sms/send":
+                out.append(c)
+                continue
+            p = c["params"]
+            rec, texts, senders = (json.loads(p[f]) for f in ("receptor", "message", "sender"))
+            lids = json.loads(p["localmessageids"]) if p.get("localmessageids") else [None] * len(rec)
+            for k, r in enumerate(rec):
+                out.append({**c, "method": "sms/send", "params": {
+                    "receptor": r, "message": texts[k], "sender": senders[k],
+                    **({"localid": str(lids[k])} if lids[k] is not None else {})}})
+        return out
+
     def texts_to(self, mobile: str) -> list[str]:
-        """The texts of the sms/send calls to ``mobile``."""
-        return [c["params"].get("message", "") for c in self.sent_to(mobile, "sms/send")]
+        """The texts sent to ``mobile`` (by ``sms/send`` or ``sms/sendarray``), oldest first."""
+        return [c["params"].get("message", "") for c in self.messages() if c["params"].get("receptor") == mobile]
