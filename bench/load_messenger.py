@@ -25,6 +25,7 @@ import asyncio
 import itertools
 import json
 import os
+import signal
 import sys
 import time
 from collections import defaultdict
@@ -112,6 +113,13 @@ class Driver:
         self.turns: list[float] = []
         self.accepts: list[float] = []
         self.errors: list[str] = []
+        self.profiling = False
+
+    def profile_toggle(self) -> None:
+        """Switch the bot's profilers on or off (``--profile``: the measured run only, not the start-up)."""
+        if self.profiling:
+            for p in self.procs:
+                os.kill(p.pid, signal.SIGUSR1)
 
     def update(self, chat: int, text: str) -> dict:
         user = {"id": chat, "is_bot": False, "first_name": "بار"}
@@ -171,10 +179,12 @@ class Driver:
             self.turns.clear()
             self.accepts.clear()
             self.errors.clear()
+            self.profile_toggle()
             each0, own0 = [cpu_seconds(p.pid) for p in self.procs], time.process_time()
             t0 = time.perf_counter()
             await asyncio.gather(*(self.person(http, n, t0 + seconds, True) for n in range(users)))
             self.elapsed = time.perf_counter() - t0
+            self.profile_toggle()
             self.each = [round(cpu_seconds(p.pid) - c, 1) for p, c in zip(self.procs, each0, strict=True)]
             self.cpu = sum(self.each)
             self.own_cpu = time.process_time() - own0
@@ -190,6 +200,7 @@ async def bench(args: argparse.Namespace, base: str, api_port: int, procs: list)
     runner = await api.serve(api_port)
     try:
         driver = Driver(base, api, procs)
+        driver.profiling = bool(args.profile)
         await driver.run(args.users, args.seconds)
     finally:
         await runner.cleanup()
@@ -218,7 +229,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--global-rate", type=float, default=100_000, help="messages/s per bot (Telegram: 30)")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/12")
-    ap.add_argument("--profile", default="", help="a folder: run the bot under cProfile, one .prof file each")
+    ap.add_argument("--profile", default="",
+                    help="a folder: profile the bot (cProfile, the measured run only), one .prof file each")
     ap.add_argument("--base-port", type=int, default=0,
                     help="simulator, bot and Bot API on this port and the next two (default: free ports)")
     args = ap.parse_args()
@@ -241,8 +253,8 @@ def main() -> None:
         if not args.profile:
             return [f"{bin_dir}/tamin-bot", *argv]
         os.makedirs(args.profile, exist_ok=True)
-        return [sys.executable, "-m", "cProfile", "-o", os.path.join(args.profile, f"{name}.prof"),
-                f"{bin_dir}/tamin-bot", *argv]
+        return [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiled.py"),
+                os.path.join(args.profile, f"{name}.prof"), f"{bin_dir}/tamin-bot", *argv]
 
     try:
         wait_up(f"http://127.0.0.1:{sim_port}/v1/persons/0016383230")
@@ -251,7 +263,7 @@ def main() -> None:
         for i in range(args.worker_procs):
             procs.append(start(bot(f"worker{i}", "worker", "--tasks", tasks), env))
         base = f"http://127.0.0.1:{bot_port}"
-        wait_up(base + "/healthz")
+        wait_up(base + "/healthz", 600)
         result = asyncio.run(bench(args, base, api_port, procs[1:]))
         dead = redis.Redis.from_url(args.redis).llen("tamin:ing:{q}:dead")
         alive = all(p.poll() is None for p in procs)
