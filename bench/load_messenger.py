@@ -114,6 +114,8 @@ class Driver:
         self.accepts: list[float] = []
         self.errors: list[str] = []
         self.profiling = False
+        self.redis_url = ""
+        self.redis = [0, 0]
 
     def profile_toggle(self) -> None:
         """Switch the bot's profilers on or off (``--profile``: the measured run only, not the start-up)."""
@@ -180,14 +182,25 @@ class Driver:
             self.accepts.clear()
             self.errors.clear()
             self.profile_toggle()
+            redis0 = redis_counts(self.redis_url)
             each0, own0 = [cpu_seconds(p.pid) for p in self.procs], time.process_time()
             t0 = time.perf_counter()
             await asyncio.gather(*(self.person(http, n, t0 + seconds, True) for n in range(users)))
             self.elapsed = time.perf_counter() - t0
             self.profile_toggle()
-            self.each = [round(cpu_seconds(p.pid) - c, 1) for p, c in zip(self.procs, each0, strict=True)]
+            self.each = [round(cpu_seconds(p.pid) - c, 2) for p, c in zip(self.procs, each0, strict=True)]
+            self.redis = [b - a for a, b in zip(redis0, redis_counts(self.redis_url), strict=True)]
             self.cpu = sum(self.each)
             self.own_cpu = time.process_time() - own0
+
+
+def redis_counts(url: str) -> list[int]:
+    """The Redis server's commands so far and its EVALSHA calls (INFO; the whole server, not the db)."""
+    if not url:
+        return [0, 0]
+    r = redis.Redis.from_url(url)
+    return [int(r.info("stats")["total_commands_processed"]),
+            int(r.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))]
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -201,6 +214,7 @@ async def bench(args: argparse.Namespace, base: str, api_port: int, procs: list)
     try:
         driver = Driver(base, api, procs)
         driver.profiling = bool(args.profile)
+        driver.redis_url = args.redis
         await driver.run(args.users, args.seconds)
     finally:
         await runner.cleanup()
@@ -214,6 +228,10 @@ async def bench(args: argparse.Namespace, base: str, api_port: int, procs: list)
         "bot_cpu_seconds": round(driver.cpu, 1),
         "turns_per_bot_cpu_second": round(turns / driver.cpu, 1) if driver.cpu else None,
         "cpu_seconds_server_then_workers": driver.each,
+        "cpu_ms_per_turn_server_then_workers": [round(1000 * c / turns, 2) if turns else None for c in driver.each],
+        "redis_commands_per_turn": round(driver.redis[0] / turns, 1) if turns else None,
+        "evalsha_per_turn": round(driver.redis[1] / turns, 1) if turns else None,
+        "load_average": os.getloadavg(),
         "driver_and_bot_api_cpu_seconds": round(driver.own_cpu, 1),
         "calibration_replies": next(iter(api.watch.values()), []),
         "first_errors": driver.errors[:3],

@@ -23,6 +23,8 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from redis.exceptions import NoScriptError
+
 from basics.masking import mask_value
 from bot.channels import ingress_lua as lua
 from bot.channels.deferral import Deferred, deferring
@@ -437,6 +439,7 @@ class RedisIngress(Ingress):
         self._hinted = False
         self.idle = IdleSweeps(idle_max)
         self._worker_id, self._tokens = uuid.uuid4().hex[:16], itertools.count()  # lease tokens: unique, cheap
+        self._cluster = hasattr(redis, "get_nodes")  # a RedisCluster client
         self._scripts = {name: redis.register_script(src) for name, src in lua.SCRIPTS.items()}
 
     @classmethod
@@ -471,18 +474,48 @@ class RedisIngress(Ingress):
         is due, or -1)."""
         token, n, wait = f"{self._worker_id}{next(self._tokens)}", len(self.shards), -1.0
         start, self._turn = self._turn, (self._turn + 1) % n
-        order = ([hint] if 0 <= hint < n else []) + [(start + k) % n for k in range(n)]
-        for i, s in enumerate(order):
-            res = await self._run("claim_head", self.shards[s], token, int(self.lease * 1000),
-                                  int(self.congested * 1000), "1" if i == 0 and hint >= 0 else "")
-            if int(res[0]):
-                lease = _Lease(_str(res[1]), token, shard=self.shards[s])
-                lease.head = self._item(res[2:], counted=True)
+        if 0 <= hint < n:
+            lease, ms = await self._claim_in(hint, token, True)
+            if lease is not None:
                 return lease, 0.0
-            ms = float(_str(res[1]))
+            wait = ms
+        order = [(start + k) % n for k in range(n)]
+        probes = await self._probe(order)  # one round trip tells which shards have anyone to claim
+        for s, ms in zip(order, probes, strict=True):
+            if ms == 0:
+                lease, ms = await self._claim_in(s, token, False)
+                if lease is not None:
+                    return lease, 0.0
             if ms >= 0 and (wait < 0 or ms < wait):
                 wait = ms
         return None, wait
+
+    async def _claim_in(self, s: int, token: str, hinted: bool) -> tuple[_Lease | None, float]:
+        """Claim someone in shard ``s`` (with their head item); (lease, 0) or (None, ms until one is due)."""
+        res = await self._run("claim_head", self.shards[s], token, int(self.lease * 1000),
+                              int(self.congested * 1000), "1" if hinted else "")
+        if int(res[0]):
+            lease = _Lease(_str(res[1]), token, shard=self.shards[s])
+            lease.head = self._item(res[2:], counted=True)
+            return lease, 0.0
+        return None, float(_str(res[1]))
+
+    async def _probe(self, order: list[int], again: bool = True) -> list[float]:
+        """For each shard of ``order``: 0 when someone can be claimed now, else ms until due (-1: nobody)."""
+        probe = self._scripts["probe"]
+        if self._cluster:  # a Cluster pipeline refuses EVALSHA: the probes go at once, each to its master
+            return [float(x) for x in await asyncio.gather(*(self._run("probe", self.shards[s]) for s in order))]
+        pipe = self.redis.pipeline(transaction=False)
+        for s in order:
+            pipe.evalsha(probe.sha, 1, self.shards[s], self.shards[s])
+        try:
+            got = await pipe.execute()
+        except NoScriptError:  # a restarted or flushed Redis forgot the script: load it and ask again
+            if not again:
+                raise
+            probe.sha = await self.redis.script_load(probe.script)
+            return await self._probe(order, again=False)
+        return [float(x) for x in got]
 
     async def _claim(self, wait: float) -> _Lease | None:
         hint = -1

@@ -157,6 +157,23 @@ end
 return 1
 """
 
+# Is anyone claimable in shard p? 0: yes, now; else ms until a parked person or a lease is due (-1: never).
+# Read only: a worker sends it for every shard in one pipeline, then claims where the answer is 0.
+PROBE = NOW + """
+local p = ARGV[1]
+if redis.call('LLEN', p .. ':urgent') > 0 or redis.call('ZCARD', p .. ':fresh') > 0
+   or redis.call('LLEN', p .. ':ready') > 0 then return 0 end
+local wait = -1
+for _, key in ipairs({p .. ':later', p .. ':leases'}) do
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if first[2] then
+    local w = math.max(tonumber(first[2]) - now, 0)
+    if wait < 0 or w < wait then wait = w end
+  end
+end
+return wait
+"""
+
 # ACK, then RELEASE (one round trip after the last send). 0: the lease was lost (nothing done);
 # 1: done, nothing more waits; 2: done, more waits (the person is at the end of ``ready``).
 ACK_RELEASE = """
@@ -238,7 +255,7 @@ return #ARGV - 2
 """
 
 SCRIPTS = {"accept": ACCEPT, "claim": CLAIM, "claim_head": CLAIM_HEAD, "head": HEAD, "ack": ACK,
-           "ack_release": ACK_RELEASE, "renew": RENEW, "release": RELEASE, "park": PARK, "redrive": REDRIVE,
+           "ack_release": ACK_RELEASE, "probe": PROBE, "renew": RENEW, "release": RELEASE, "park": PARK, "redrive": REDRIVE,
            "adopt": ADOPT}
 
 
