@@ -131,8 +131,9 @@ class MessengerDoor:
         self.receives = True  # False: no webhook secret, its webhook refuses every update
 
     def parse(self, raw: dict[str, Any]) -> Update:
-        """Validate a raw update with aiogram's types (after the Bale fix)."""
-        return Update.model_validate(fix_update(raw), context={"bot": self.bot})
+        """Validate a raw update with aiogram's types (after the Bale fix); the webhook only reads it, so no
+        bot is bound to its objects (a fifth of the validation's cost)."""
+        return Update.model_validate(fix_update(raw))
 
     async def prepare(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
         """Answer the button press, run the engine, render its answer for this chat.
