@@ -78,6 +78,7 @@ class _Lease:
     shard: str = ""  # the Redis ingress's key prefix of the person's shard
     head: Item | None = None  # the head item, when the claim read it already
     done: bool = False  # acked and handed back in one call (nothing left to release)
+    hinted: bool = False  # claimed where a wake-up pointed
 
 
 class Ingress(ABC):
@@ -477,6 +478,7 @@ class RedisIngress(Ingress):
         if 0 <= hint < n:
             lease, ms = await self._claim_in(hint, token, True)
             if lease is not None:
+                lease.hinted = True
                 return lease, 0.0
             wait = ms
         order = [(start + k) % n for k in range(n)]
@@ -536,7 +538,7 @@ class RedisIngress(Ingress):
         lease, next_ms = await self._claim_once(hint)
         if lease is None:
             self.idle.empty(next_ms)
-        else:
+        elif not lease.hinted:  # found without a wake-up (a backlog): more may wait, look again at once
             self.idle.found()
         return lease
 
