@@ -25,6 +25,7 @@ import asyncio
 import itertools
 import json
 import os
+import signal
 import sys
 import time
 from collections import defaultdict
@@ -112,6 +113,15 @@ class Driver:
         self.turns: list[float] = []
         self.accepts: list[float] = []
         self.errors: list[str] = []
+        self.profiling = False
+        self.redis_url = ""
+        self.redis = [0, 0]
+
+    def profile_toggle(self) -> None:
+        """Switch the bot's profilers on or off (``--profile``: the measured run only, not the start-up)."""
+        if self.profiling:
+            for p in self.procs:
+                os.kill(p.pid, signal.SIGUSR1)
 
     def update(self, chat: int, text: str) -> dict:
         user = {"id": chat, "is_bot": False, "first_name": "بار"}
@@ -171,13 +181,26 @@ class Driver:
             self.turns.clear()
             self.accepts.clear()
             self.errors.clear()
+            self.profile_toggle()
+            redis0 = redis_counts(self.redis_url)
             each0, own0 = [cpu_seconds(p.pid) for p in self.procs], time.process_time()
             t0 = time.perf_counter()
             await asyncio.gather(*(self.person(http, n, t0 + seconds, True) for n in range(users)))
             self.elapsed = time.perf_counter() - t0
-            self.each = [round(cpu_seconds(p.pid) - c, 1) for p, c in zip(self.procs, each0, strict=True)]
+            self.profile_toggle()
+            self.each = [round(cpu_seconds(p.pid) - c, 2) for p, c in zip(self.procs, each0, strict=True)]
+            self.redis = [b - a for a, b in zip(redis0, redis_counts(self.redis_url), strict=True)]
             self.cpu = sum(self.each)
             self.own_cpu = time.process_time() - own0
+
+
+def redis_counts(url: str) -> list[int]:
+    """The Redis server's commands so far and its EVALSHA calls (INFO; the whole server, not the db)."""
+    if not url:
+        return [0, 0]
+    r = redis.Redis.from_url(url)
+    return [int(r.info("stats")["total_commands_processed"]),
+            int(r.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))]
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -190,6 +213,8 @@ async def bench(args: argparse.Namespace, base: str, api_port: int, procs: list)
     runner = await api.serve(api_port)
     try:
         driver = Driver(base, api, procs)
+        driver.profiling = bool(args.profile)
+        driver.redis_url = args.redis
         await driver.run(args.users, args.seconds)
     finally:
         await runner.cleanup()
@@ -203,6 +228,10 @@ async def bench(args: argparse.Namespace, base: str, api_port: int, procs: list)
         "bot_cpu_seconds": round(driver.cpu, 1),
         "turns_per_bot_cpu_second": round(turns / driver.cpu, 1) if driver.cpu else None,
         "cpu_seconds_server_then_workers": driver.each,
+        "cpu_ms_per_turn_server_then_workers": [round(1000 * c / turns, 2) if turns else None for c in driver.each],
+        "redis_commands_per_turn": round(driver.redis[0] / turns, 1) if turns else None,
+        "evalsha_per_turn": round(driver.redis[1] / turns, 1) if turns else None,
+        "load_average": os.getloadavg(),
         "driver_and_bot_api_cpu_seconds": round(driver.own_cpu, 1),
         "calibration_replies": next(iter(api.watch.values()), []),
         "first_errors": driver.errors[:3],
@@ -218,7 +247,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--global-rate", type=float, default=100_000, help="messages/s per bot (Telegram: 30)")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/12")
-    ap.add_argument("--profile", default="", help="a folder: run the bot under cProfile, one .prof file each")
+    ap.add_argument("--profile", default="",
+                    help="a folder: profile the bot (cProfile, the measured run only), one .prof file each")
     ap.add_argument("--base-port", type=int, default=0,
                     help="simulator, bot and Bot API on this port and the next two (default: free ports)")
     args = ap.parse_args()
@@ -241,8 +271,8 @@ def main() -> None:
         if not args.profile:
             return [f"{bin_dir}/tamin-bot", *argv]
         os.makedirs(args.profile, exist_ok=True)
-        return [sys.executable, "-m", "cProfile", "-o", os.path.join(args.profile, f"{name}.prof"),
-                f"{bin_dir}/tamin-bot", *argv]
+        return [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "profiled.py"),
+                os.path.join(args.profile, f"{name}.prof"), f"{bin_dir}/tamin-bot", *argv]
 
     try:
         wait_up(f"http://127.0.0.1:{sim_port}/v1/persons/0016383230")
@@ -251,7 +281,7 @@ def main() -> None:
         for i in range(args.worker_procs):
             procs.append(start(bot(f"worker{i}", "worker", "--tasks", tasks), env))
         base = f"http://127.0.0.1:{bot_port}"
-        wait_up(base + "/healthz")
+        wait_up(base + "/healthz", 600)
         result = asyncio.run(bench(args, base, api_port, procs[1:]))
         dead = redis.Redis.from_url(args.redis).llen("tamin:ing:{q}:dead")
         alive = all(p.poll() is None for p in procs)

@@ -31,6 +31,7 @@ class ChannelSettings(BaseSettings):
     ingress_prefix: str = "tamin:ing"
     ingress_shards: int = 16  # hash tags the ingress keys are spread over (Redis Cluster: over the masters)
     ingress_congested_seconds: float = 1.0  # past this wait, people writing now are served before the backlog
+    ingress_idle_sweep_max_seconds: float = 8.0  # idle workers look through every shard at least this often
     rate_global_per_second: float = 30.0  # messages per bot
     rate_chat_per_second: float = 1.0
     rate_chat_burst: int = 3  # one turn's few messages go out at once

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import random
@@ -21,6 +22,8 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from redis.exceptions import NoScriptError
 
 from basics.masking import mask_value
 from bot.channels import ingress_lua as lua
@@ -42,6 +45,7 @@ class Item:
     attempts: int = 0  # engine runs (prepare) started
     fails: int = 0  # sends failed in a row
     since: float = 0.0  # when the first of those failures happened (epoch seconds)
+    counted: bool = False  # this engine run is already in ``attempts`` (the Redis claim counts it)
 
     def entry(self) -> str:
         """The inbox entry (progress is kept apart)."""
@@ -72,6 +76,9 @@ class _Lease:
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     lost: bool = False
     shard: str = ""  # the Redis ingress's key prefix of the person's shard
+    head: Item | None = None  # the head item, when the claim read it already
+    done: bool = False  # acked and handed back in one call (nothing left to release)
+    hinted: bool = False  # claimed where a wake-up pointed
 
 
 class Ingress(ABC):
@@ -145,7 +152,7 @@ class Ingress(ABC):
             log.exception("ingress: moving the old layout's updates failed (the next worker start tries again)")
         while not stop.is_set():
             try:
-                lease = await self._claim(wait=1.0)
+                lease = await self._claim(wait=BLOCK_MAX)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -156,7 +163,7 @@ class Ingress(ABC):
                 await self._serve(lease, handler)
 
     async def _serve(self, lease: _Lease, handler: Handler) -> None:
-        beat = asyncio.create_task(self._heartbeat(lease))
+        beat = _Beat(self, lease)
         try:
             item = await self._head(lease)
             if item is None:
@@ -181,7 +188,6 @@ class Ingress(ABC):
 
     async def _heartbeat(self, lease: _Lease) -> None:
         while True:
-            await asyncio.sleep(self.lease / 3)
             try:
                 if not await self._renew(lease):
                     lease.lost = True
@@ -189,6 +195,7 @@ class Ingress(ABC):
                     return
             except Exception:
                 log.exception("ingress lease renewal failed")
+            await asyncio.sleep(self.lease / 3)
 
     def send_backoff(self, fails: int) -> float:
         """Seconds before sending again after ``fails`` failures in a row (doubling, capped, jittered)."""
@@ -198,8 +205,9 @@ class Ingress(ABC):
     async def _process(self, lease: _Lease, item: Item, handler: Handler) -> float | None:
         """Work on the head item; None when it is done (acked), else seconds to park the person."""
         if item.ops is None:
-            item.attempts += 1  # counted before the work, so a crash loop ends in the dead list too
-            await self._progress(lease, item)
+            if not item.counted:
+                item.attempts += 1  # counted before the work, so a crash loop ends in the dead list too
+                await self._progress(lease, item)
             if item.attempts > self.max_attempts:
                 log.error("update %s parked after %d attempts", item.id, item.attempts - 1)
                 await self._ack(lease, item, dead="too many attempts (worker crashes)")
@@ -249,6 +257,23 @@ class Ingress(ABC):
         log.warning("update %s of %s: send failed (%s, %d in a row); again in %.1f s", item.id,
                     masked(item.user), type(exc).__name__, item.fails, wait)
         return wait
+
+
+class _Beat:
+    """The lease's renewals every third of it, started only when a turn lasts that long (most turns end
+    before: no task is made for them)."""
+
+    def __init__(self, ingress: Ingress, lease: _Lease) -> None:
+        self.task: asyncio.Task | None = None
+        self.timer = asyncio.get_running_loop().call_later(ingress.lease / 3, self._start, ingress, lease)
+
+    def _start(self, ingress: Ingress, lease: _Lease) -> None:
+        self.task = asyncio.create_task(ingress._heartbeat(lease))
+
+    def cancel(self) -> None:
+        self.timer.cancel()
+        if self.task is not None:
+            self.task.cancel()
 
 
 class MemoryIngress(Ingress):
@@ -336,6 +361,52 @@ class MemoryIngress(Ingress):
         return len(moved)
 
 
+BLOCK_MAX = 4.0  # the longest wait on the wake-up list (under the Redis client's 5 s socket deadline)
+
+
+class IdleSweeps:
+    """When a process's workers look through every shard: at once after work was found, else after a pause
+    that doubles from 50 ms up to ``idle_max`` seconds (and never past the next parked person or lease
+    known to be due). In between they block on the wake-up list, which the webhook writes to when
+    someone who had nothing waiting writes, so an idle bot costs a few Redis calls a second, not hundreds.
+    A wake-up that was lost is made up for by the next sweep (at most ``idle_max`` later)."""
+
+    FIRST = 0.05
+
+    def __init__(self, idle_max: float = 8.0) -> None:
+        self.idle_max = max(float(idle_max), self.FIRST)
+        self.backoff = self.FIRST
+        self.at = 0.0  # monotonic time of the next sweep (0: now)
+
+    def sweep_due(self) -> bool:
+        """Is it time to look through every shard?"""
+        return time.monotonic() >= self.at
+
+    def sweeping(self) -> None:
+        """A sweep starts: the process's other workers wait for wake-ups meanwhile."""
+        self.at = time.monotonic() + self.backoff
+
+    def found(self) -> None:
+        """Work was found (or is known to wait): the next claim sweeps at once."""
+        self.backoff, self.at = self.FIRST, 0.0
+
+    def empty(self, next_ms: float) -> None:
+        """A sweep found nobody: pause longer, but not past what is due in ``next_ms`` (-1: nothing)."""
+        pause = self.backoff
+        if next_ms >= 0:
+            pause = min(pause, max(next_ms / 1000, 0.01))
+        self.at = time.monotonic() + pause
+        self.backoff = min(self.backoff * 2, self.idle_max)
+
+    def due_in(self, seconds: float) -> None:
+        """Someone was parked for ``seconds``: sweep no later than then."""
+        self.at = min(self.at, time.monotonic() + max(seconds, 0.0)) if self.at else self.at
+
+    def pause(self, wait: float) -> float:
+        """How long to block on the wake-up list now (at most ``wait`` and ``BLOCK_MAX``)."""
+        return max(min(self.at - time.monotonic(), wait, BLOCK_MAX), 0.01)
+
+
 def _str(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -359,7 +430,7 @@ class RedisIngress(Ingress):
 
     def __init__(self, redis, prefix: str = "tamin:ing", max_attempts: int = 4, backoff: float = 0.5,
                  lease: float = 6.0, dedup_seconds: int = 24 * 3600, shards: int = 16, congested: float = 1.0,
-                 **kw: Any) -> None:
+                 idle_max: float = 8.0, **kw: Any) -> None:
         super().__init__(max_attempts, backoff, lease, **kw)
         self.redis, self.prefix = redis, prefix
         self.shards = [f"{prefix}:{{{tag}}}" for tag in lua.shard_tags(max(int(shards), 1))]
@@ -367,6 +438,9 @@ class RedisIngress(Ingress):
         self.dedup_seconds, self.congested = dedup_seconds, congested
         self._turn = random.randrange(len(self.shards))  # where the next claim starts looking
         self._hinted = False
+        self.idle = IdleSweeps(idle_max)
+        self._worker_id, self._tokens = uuid.uuid4().hex[:16], itertools.count()  # lease tokens: unique, cheap
+        self._cluster = hasattr(redis, "get_nodes")  # a RedisCluster client
         self._scripts = {name: redis.register_script(src) for name, src in lua.SCRIPTS.items()}
 
     @classmethod
@@ -399,42 +473,94 @@ class RedisIngress(Ingress):
     async def _claim_once(self, hint: int = -1) -> tuple[_Lease | None, float]:
         """Look at the hinted shard, then every shard once from the next in turn; (lease, ms until one
         is due, or -1)."""
-        token, n, wait = uuid.uuid4().hex, len(self.shards), -1.0
+        token, n, wait = f"{self._worker_id}{next(self._tokens)}", len(self.shards), -1.0
         start, self._turn = self._turn, (self._turn + 1) % n
-        order = ([hint] if 0 <= hint < n else []) + [(start + k) % n for k in range(n)]
-        for i, s in enumerate(order):
-            got, user = await self._run("claim", self.shards[s], token, int(self.lease * 1000),
-                                        int(self.congested * 1000), "1" if i == 0 and hint >= 0 else "")
-            if int(got):
-                return _Lease(_str(user), token, shard=self.shards[s]), 0.0
-            ms = float(_str(user))
+        if 0 <= hint < n:
+            lease, ms = await self._claim_in(hint, token, True)
+            if lease is not None:
+                lease.hinted = True
+                return lease, 0.0
+            wait = ms
+        order = [(start + k) % n for k in range(n)]
+        probes = await self._probe(order)  # one round trip tells which shards have anyone to claim
+        for s, ms in zip(order, probes, strict=True):
+            if ms == 0:
+                lease, ms = await self._claim_in(s, token, False)
+                if lease is not None:
+                    return lease, 0.0
             if ms >= 0 and (wait < 0 or ms < wait):
                 wait = ms
         return None, wait
+
+    async def _claim_in(self, s: int, token: str, hinted: bool) -> tuple[_Lease | None, float]:
+        """Claim someone in shard ``s`` (with their head item); (lease, 0) or (None, ms until one is due)."""
+        res = await self._run("claim_head", self.shards[s], token, int(self.lease * 1000),
+                              int(self.congested * 1000), "1" if hinted else "")
+        if int(res[0]):
+            lease = _Lease(_str(res[1]), token, shard=self.shards[s])
+            lease.head = self._item(res[2:], counted=True)
+            return lease, 0.0
+        return None, float(_str(res[1]))
+
+    async def _probe(self, order: list[int], again: bool = True) -> list[float]:
+        """For each shard of ``order``: 0 when someone can be claimed now, else ms until due (-1: nobody)."""
+        probe = self._scripts["probe"]
+        if self._cluster:  # a Cluster pipeline refuses EVALSHA: the probes go at once, each to its master
+            return [float(x) for x in await asyncio.gather(*(self._run("probe", self.shards[s]) for s in order))]
+        pipe = self.redis.pipeline(transaction=False)
+        for s in order:
+            pipe.evalsha(probe.sha, 1, self.shards[s], self.shards[s])
+        try:
+            got = await pipe.execute()
+        except NoScriptError:  # a restarted or flushed Redis forgot the script: load it and ask again
+            if not again:
+                raise
+            probe.sha = await self.redis.script_load(probe.script)
+            return await self._probe(order, again=False)
+        return [float(x) for x in got]
 
     async def _claim(self, wait: float) -> _Lease | None:
         hint = -1
         self._hinted = not self._hinted
         if self._hinted:  # every other claim goes where someone just wrote (never all: the rest still rotate)
             hint = _hint(await self.redis.lpop(self.wake_key))
+        if hint >= 0 or self.idle.sweep_due():
+            lease = await self._sweep(hint)
+            if lease is not None:
+                return lease
+        got = await self.redis.blpop([self.wake_key], timeout=self.idle.pause(wait))
+        if got is None and not self.idle.sweep_due():
+            return None
+        return await self._sweep(_hint(got[1]) if got else -1)
+
+    async def _sweep(self, hint: int) -> _Lease | None:
+        self.idle.sweeping()
         lease, next_ms = await self._claim_once(hint)
         if lease is None:
-            pause = wait if next_ms < 0 else min(wait, max(next_ms / 1000, 0.01))
-            got = await self.redis.blpop([self.wake_key], timeout=pause)
-            lease, _ = await self._claim_once(_hint(got[1]) if got else -1)
+            self.idle.empty(next_ms)
+        elif not lease.hinted:  # found without a wake-up (a backlog): more may wait, look again at once
+            self.idle.found()
         return lease
 
     async def _head(self, lease: _Lease) -> Item | None:
+        if lease.head is not None:  # read by the claim
+            item, lease.head = lease.head, None
+            return item
         res = await self._run("head", lease.shard, lease.user, lease.token)
         if int(res[0]) != 1:
             if int(res[0]) == -1:
                 log.warning("ingress lease of %s lost", masked(lease.user))
             return None
-        entry = json.loads(res[1])
-        ops = _str(res[3])
+        return self._item(res[1:])
+
+    @staticmethod
+    def _item(res: list[Any], counted: bool = False) -> Item:
+        """An item from a script's ``entry, attempts, ops, sent, fails, since``."""
+        entry = json.loads(res[0])
+        ops = _str(res[2])
         return Item(entry["id"], entry["user"], entry["channel"], entry["payload"],
-                    ops=json.loads(ops) if ops else None, sent=int(res[4]), attempts=int(res[2]),
-                    fails=int(res[5]), since=float(res[6]))
+                    ops=json.loads(ops) if ops else None, sent=int(res[3]), attempts=int(res[1]),
+                    fails=int(res[4]), since=float(res[5]), counted=counted)
 
     async def _progress(self, lease: _Lease, item: Item) -> None:
         key = f"{lease.shard}:p:{item.id}"
@@ -452,17 +578,25 @@ class RedisIngress(Ingress):
         if dead is not None:
             record = json.dumps({"item": json.loads(item.entry()), "entry": item.entry(), "error": dead,
                                  "at": time.time()}, ensure_ascii=False)
-        if not await self._run("ack", lease.shard, lease.user, lease.token, item.id, record):
+        got = int(await self._run("ack_release", lease.shard, lease.user, lease.token, item.id, record))
+        lease.done = True  # handed back with the ack
+        if not got:
             log.warning("ack of %s refused: the lease of %s was lost", item.id, masked(lease.user))
+        elif got == 2:
+            self.idle.found()  # the person has more waiting (no wake-up was written for it): look again now
 
     async def _renew(self, lease: _Lease) -> bool:
         return bool(await self._run("renew", lease.shard, lease.user, lease.token, int(self.lease * 1000)))
 
     async def _release(self, lease: _Lease) -> None:
-        await self._run("release", lease.shard, lease.user, lease.token)
+        if lease.done:
+            return
+        if int(await self._run("release", lease.shard, lease.user, lease.token)) == 2:
+            self.idle.found()  # the person has more waiting (no wake-up was written for it): look again now
 
     async def _park(self, lease: _Lease, seconds: float) -> None:
         await self._run("park", lease.shard, lease.user, lease.token, max(int(seconds * 1000), 1))
+        self.idle.due_in(seconds)
 
     async def adopt_legacy(self) -> int:
         """Move what the old single-slot layout (``<prefix>:{q}``) still holds into the shards; how many.

@@ -105,6 +105,28 @@ redis.call('HSET', p .. ':owners', user, ARGV[2])
 return {1, user}
 """
 
+# CLAIM, then the claimed person's head item read at once (one round trip). A head not being sent yet
+# has its engine run counted here (attempts + 1, before the work, so a crash loop still ends in the
+# dead list). {1, user, entry, attempts, ops, sent, fails, since}; {0, ms} as CLAIM; {0, '0'} when the
+# person had nothing left (they are unscheduled, and the caller looks further).
+CLAIM_HEAD = CLAIM.replace("""redis.call('HSET', p .. ':owners', user, ARGV[2])
+return {1, user}""", """redis.call('HSET', p .. ':owners', user, ARGV[2])
+local entry = redis.call('LINDEX', p .. ':in:' .. user, 0)
+if not entry then
+  redis.call('ZREM', p .. ':leases', user)
+  redis.call('HDEL', p .. ':owners', user)
+  redis.call('SREM', p .. ':sched', user)
+  return {0, '0'}
+end
+local key = p .. ':p:' .. cjson.decode(entry)['id']
+local v = redis.call('HMGET', key, 'attempts', 'ops', 'sent', 'fails', 'since')
+local attempts = tonumber(v[1] or '0')
+if not v[2] then
+  attempts = redis.call('HINCRBY', key, 'attempts', 1)
+  redis.call('EXPIRE', key, 604800)
+end
+return {1, user, entry, tostring(attempts), v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0'}""")
+
 HEAD = """
 local p, user = ARGV[1], ARGV[2]
 if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return {-1} end
@@ -132,6 +154,48 @@ if ARGV[5] ~= '' then
   redis.call('RPUSH', p .. ':dead', ARGV[5])
   redis.call('LTRIM', p .. ':dead', -10000, -1)
 end
+return 1
+"""
+
+# Is anyone claimable in shard p? 0: yes, now; else ms until a parked person or a lease is due (-1: never).
+# Read only: a worker sends it for every shard in one pipeline, then claims where the answer is 0.
+PROBE = NOW + """
+local p = ARGV[1]
+if redis.call('LLEN', p .. ':urgent') > 0 or redis.call('ZCARD', p .. ':fresh') > 0
+   or redis.call('LLEN', p .. ':ready') > 0 then return 0 end
+local wait = -1
+for _, key in ipairs({p .. ':later', p .. ':leases'}) do
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if first[2] then
+    local w = math.max(tonumber(first[2]) - now, 0)
+    if wait < 0 or w < wait then wait = w end
+  end
+end
+return wait
+"""
+
+# ACK, then RELEASE (one round trip after the last send). 0: the lease was lost (nothing done);
+# 1: done, nothing more waits; 2: done, more waits (the person is at the end of ``ready``).
+ACK_RELEASE = """
+local p, user = ARGV[1], ARGV[2]
+if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
+local box = p .. ':in:' .. user
+local entry = redis.call('LINDEX', box, 0)
+if entry and cjson.decode(entry)['id'] == ARGV[4] then
+  redis.call('LPOP', box)
+  redis.call('DEL', p .. ':p:' .. ARGV[4])
+  if ARGV[5] ~= '' then
+    redis.call('RPUSH', p .. ':dead', ARGV[5])
+    redis.call('LTRIM', p .. ':dead', -10000, -1)
+  end
+end
+redis.call('ZREM', p .. ':leases', user)
+redis.call('HDEL', p .. ':owners', user)
+if redis.call('LLEN', box) > 0 then
+  redis.call('RPUSH', p .. ':ready', user)
+  return 2
+end
+redis.call('SREM', p .. ':sched', user)
 return 1
 """
 
@@ -190,8 +254,9 @@ if redis.call('SADD', p .. ':sched', user) == 1 then redis.call('ZADD', p .. ':f
 return #ARGV - 2
 """
 
-SCRIPTS = {"accept": ACCEPT, "claim": CLAIM, "head": HEAD, "ack": ACK, "renew": RENEW, "release": RELEASE,
-           "park": PARK, "redrive": REDRIVE, "adopt": ADOPT}
+SCRIPTS = {"accept": ACCEPT, "claim": CLAIM, "claim_head": CLAIM_HEAD, "head": HEAD, "ack": ACK,
+           "ack_release": ACK_RELEASE, "probe": PROBE, "renew": RENEW, "release": RELEASE, "park": PARK, "redrive": REDRIVE,
+           "adopt": ADOPT}
 
 
 @lru_cache(maxsize=64)

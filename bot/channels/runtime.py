@@ -24,6 +24,7 @@ class Door(Protocol):
     """One channel: runs the engine for an update and sends what it answered."""
 
     channel: str
+    receives: bool  # can updates reach this door here (a webhook with its secret configured)?
 
     async def prepare(self, payload: dict[str, Any]) -> list[dict[str, Any]]: ...
     async def deliver(self, op: dict[str, Any], op_id: str) -> None: ...
@@ -47,7 +48,8 @@ class Runtime:
             self.ingress: Ingress = RedisIngress(self._redis, prefix=self.cfg.ingress_prefix,
                                                  dedup_seconds=self.cfg.ingress_dedup_seconds,
                                                  shards=self.cfg.ingress_shards,
-                                                 congested=self.cfg.ingress_congested_seconds, **retry)
+                                                 congested=self.cfg.ingress_congested_seconds,
+                                                 idle_max=self.cfg.ingress_idle_sweep_max_seconds, **retry)
             self.limiter: Limiter = RedisLimiter(self._redis, self.cfg.rate_global_per_second,
                                                  self.cfg.rate_chat_per_second, self.cfg.rate_chat_burst)
         else:
@@ -61,6 +63,10 @@ class Runtime:
     def add(self, door: Door) -> None:
         """Handle ``door.channel``'s updates with ``door``."""
         self.doors[door.channel] = door
+
+    def receiving(self) -> list[str]:
+        """The channels whose updates can come in through this process (their webhook is configured)."""
+        return sorted(name for name, door in self.doors.items() if getattr(door, "receives", True))
 
     async def accept(self, channel: str, user: str, update_id: str, payload: dict[str, Any]) -> bool:
         """Queue an update durably (with Redis) before the webhook answers; False for a duplicate."""
@@ -135,7 +141,9 @@ def runtime_of(app: FastAPI) -> Runtime:
     app.state.channels = rt
 
     async def start(app: FastAPI) -> None:
-        if rt.cfg.ingress_workers > 0:
+        if rt.cfg.ingress_workers > 0 and not rt.receiving():
+            log.info("no messenger or SMS webhook is configured here: no ingress workers in this process")
+        elif rt.cfg.ingress_workers > 0:
             rt.start(rt.cfg.ingress_workers)
         elif not rt.ingress.durable:
             log.warning("no ingress workers and no Redis: messenger and SMS updates will not be answered")

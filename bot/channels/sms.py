@@ -70,8 +70,9 @@ class SmsDoor:
 
     channel = Channel.SMS.value
 
-    def __init__(self, engine: Engine, limiter: Limiter) -> None:
+    def __init__(self, engine: Engine, limiter: Limiter, receives: bool = True) -> None:
         self.engine, self.limiter = engine, limiter
+        self.receives = receives  # False: no webhook secret, so no SMS can come in through this process
 
     async def prepare(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
         """Run the engine for one SMS and render the whole answer as few SMS as possible."""
@@ -136,7 +137,7 @@ def make_router(runtime: Any, settings: Settings) -> APIRouter:
 def install(app: FastAPI, settings: Settings) -> None:
     """The SMS door and its webhook; replies go by Kavenegar, or to the dev outbox without a key."""
     runtime = runtime_of(app)
-    runtime.add(SmsDoor(app.state.engine, runtime.limiter))
+    runtime.add(SmsDoor(app.state.engine, runtime.limiter, receives=bool(settings.kavenegar_webhook_secret)))
     if not settings.kavenegar_webhook_secret:
         log.info("KAVENEGAR_WEBHOOK_SECRET is not set: the SMS webhook refuses every message")
     app.include_router(make_router(runtime, settings))

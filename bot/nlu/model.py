@@ -9,6 +9,7 @@ import random
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +123,7 @@ class NLU:
         """Pickle the model to a file."""
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_suffix(p.suffix + ".tmp")
+        tmp = p.with_name(f"{p.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # one each: writers never mix
         with open(tmp, "wb") as f:
             pickle.dump({"version": MODEL_VERSION, "nlu": self}, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, p)
@@ -383,11 +384,29 @@ def _code_hash() -> str:
     return h.hexdigest()[:12]
 
 
+CACHE_DIR_ENV = "TAMIN_NLU_CACHE_DIR"
+TRAIN_WAIT = 600.0  # seconds a start waits for another process training the same model, then trains itself
+
+
+def _cache_root() -> Path:
+    """``TAMIN_NLU_CACHE_DIR``, else the system's temporary folder: not ``TMPDIR``, which differs between
+    servers started in different environments (each would miss the others' cache and train again)."""
+    explicit = os.environ.get(CACHE_DIR_ENV, "").strip()
+    if explicit:
+        return Path(explicit)
+    for folder in ("/tmp", "/var/tmp"):
+        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return Path(folder)
+    return Path(tempfile.gettempdir())
+
+
 def _cache_file(data: Path) -> Path | None:
     """Per-user private cache path keyed by the data file's and the code's hashes."""
     try:
         digest = hashlib.sha256(data.read_bytes()).hexdigest()[:16]
-        d = Path(tempfile.gettempdir()) / f"tamin-nlu-{os.getuid()}"
+        root = _cache_root()
+        root.mkdir(parents=True, exist_ok=True)
+        d = root / f"tamin-nlu-{os.getuid()}"
         d.mkdir(mode=0o700, exist_ok=True)
         st = d.stat()
         if st.st_uid != os.getuid() or st.st_mode & 0o077:
@@ -395,6 +414,44 @@ def _cache_file(data: Path) -> Path | None:
         return d / f"nlu-{digest}-{_code_hash()}-{encoder_id()}.pkl"
     except OSError:
         return None
+
+
+def _train_shared(data: Path, cache: Path | None) -> NLU:
+    """Train and save to ``cache``; processes starting at once train once: the first holds a file lock
+    while it trains, the others wait for it (up to ``TRAIN_WAIT``) and load what it saved."""
+    if cache is None:
+        return NLU.from_yaml(data)
+    try:
+        import fcntl
+
+        fd = os.open(cache.with_name(cache.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except (ImportError, OSError):
+        fd = -1
+    try:
+        if fd >= 0:
+            deadline = time.monotonic() + TRAIN_WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        break  # the trainer is stuck: train here as well
+                    time.sleep(0.1)
+            if cache.exists():  # trained by the process that held the lock
+                try:
+                    return NLU.load(cache)
+                except Exception:
+                    pass
+        nlu = NLU.from_yaml(data)
+        try:
+            nlu.save(cache)  # written aside and renamed: a reader sees the whole file or none
+        except OSError:
+            pass
+        return nlu
+    finally:
+        if fd >= 0:
+            os.close(fd)  # releases the lock
 
 
 _lock = threading.Lock()
@@ -416,12 +473,7 @@ def default_nlu(path: str | Path | None = None, disk_cache: bool = True) -> NLU:
             except Exception:
                 nlu = None
         if nlu is None:
-            nlu = NLU.from_yaml(data)
-            if cache is not None:
-                try:
-                    nlu.save(cache)
-                except OSError:
-                    pass
+            nlu = _train_shared(data, cache)
         nlu.posters = PosterIndex.from_knowledge(data.parent / "knowledge" / "services.fa.yml")
         _cache[key] = nlu
         return nlu
