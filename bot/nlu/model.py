@@ -222,6 +222,9 @@ class NLU:
             clash = [r for r in rules if le["start"] < r["end"] and le["end"] > r["start"]]
             if not clash:
                 out.append(le)
+            elif (len(clash) == 1 and clash[0]["entity"] == le["entity"] and le["start"] <= clash[0]["start"]
+                  and le["end"] >= clash[0]["end"]):  # «دوشنبه ۱۲ مهر» around the rule's «۱۲ مهر»
+                clash[0]["start"], clash[0]["end"] = le["start"], le["end"]  # the data's own span, the rule's value
             elif le["entity"] in TEN_DIGIT and len(clash) == 1 and clash[0]["entity"] in TEN_DIGIT:
                 clash[0]["entity"] = le["entity"]
                 clash[0]["value"] = validate(le["entity"], text[clash[0]["start"]:clash[0]["end"]])

@@ -185,3 +185,24 @@ def test_the_projects_data_keeps_every_rule_entity_type(nlu: NLU) -> None:
     # rule entities are emitted only for annotated types: a type dropped from data/nlu.yml would vanish
     assert {"sheba", "mobile", "national_code", "workshop_code", "insurance_number", "date", "contract_number",
             "amount", "months", "relation"} <= nlu.entity_types()
+
+
+def test_a_learned_span_around_a_rule_span_of_its_type_gives_the_data_its_own_boundaries(tmp_path):
+    """A dataset that annotates «دوشنبه ۱۲ مهر» as one date gets that span back, with the rule's value."""
+    from bot.nlu.model import NLU
+
+    days = ["شنبه", "یکشنبه", "دوشنبه", "سه شنبه", "چهارشنبه", "پنجشنبه"]
+    months = ["مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"]
+    lines = []
+    for i, (d, m) in enumerate((d, m) for d in days for m in months):
+        lines.append(f"    - جلسه [{d} {i % 27 + 1} {m}](date) رو یادم بنداز")
+        lines.append(f"    - برای [{d} {i % 27 + 2} {m}](date) یادآوری بذار")
+    data = tmp_path / "nlu.yml"
+    data.write_text('version: "3.1"\nnlu:\n- intent: remind\n  examples: |\n' + "\n".join(lines)
+                    + "\n- intent: other\n  examples: |\n    - سلام\n    - خداحافظ\n    - ممنون\n    - هوا چطوره\n",
+                    encoding="utf-8")
+    nlu = NLU.from_yaml(data)
+    text = "جلسه دوشنبه 12 مهر رو یادم بنداز"
+    dates = [e for e in nlu.parse(text)["entities"] if e["entity"] == "date"]
+    assert len(dates) == 1, dates
+    assert text[dates[0]["start"]:dates[0]["end"]] == "دوشنبه 12 مهر", dates
