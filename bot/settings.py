@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     redis_cluster: bool = False
     database_url: str | None = None
     session_ttl_seconds: int = 24 * 3600
+    turns_in_flight: int = 32  # turns one process runs at once; the rest wait (see Engine.handle)
+    turn_queue_seconds: float = 20.0  # how long a web request waits for its turn before «busy»
 
     # identity
     otp_ttl_seconds: int = 180

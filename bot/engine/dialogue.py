@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -92,11 +93,33 @@ class Engine:
         self.deps = deps
         self.flows = flows
         self.middleware: list[Middleware] = list(middleware if middleware is not None else DEFAULT_MIDDLEWARE)
+        self._admitted = asyncio.Semaphore(max(1, int(getattr(deps.settings, "turns_in_flight", 32) or 32)))
+        self._queue_seconds = float(getattr(deps.settings, "turn_queue_seconds", 20.0) or 20.0)
 
     # ---- the turn -------------------------------------------------------------------------
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
-        """Answer one message; two messages of one person never run at the same time."""
+        """Answer one message; two messages of one person never run at the same time.
+
+        At most ``turns_in_flight`` turns run at once in a process; the others wait their turn (a web request
+        at most ``turn_queue_seconds``, then «busy»), so an overload queues people instead of failing the
+        store calls of everyone at once.
+        """
+        if inbound.channel is Channel.WEB:
+            try:
+                async with asyncio.timeout(self._queue_seconds):
+                    await self._admitted.acquire()
+            except TimeoutError:
+                log.warning("turn queue full for a web user")
+                return [Outbound(t("engine.busy"))]
+        else:
+            await self._admitted.acquire()
+        try:
+            return await self._admitted_turn(inbound)
+        finally:
+            self._admitted.release()
+
+    async def _admitted_turn(self, inbound: Inbound) -> list[Outbound]:
         call: Next = self._locked_turn
         for mw in reversed(self.middleware):
             call = _wrap(mw, call)
