@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol
@@ -133,6 +134,15 @@ return 1
 """
 
 
+_PROCESS = os.urandom(8).hex()  # lock tokens: this process's random part, then a counter (unique, and cheap)
+_COUNT = itertools.count()
+
+
+def _token() -> str:
+    """A lock token no other turn, in this process or another, holds."""
+    return f"{_PROCESS}{next(_COUNT):x}"
+
+
 class _Held:
     """A lock this process holds: its token, the session read with it, the session to write back."""
 
@@ -226,7 +236,7 @@ class RedisStore:
     @asynccontextmanager
     async def lock(self, key: str, timeout: float = 30.0) -> AsyncIterator[None]:
         """Hold ``key``'s lock (SET NX with an expiry, polled until ``timeout``), reading the session with it."""
-        name, token = self._k("l", key), uuid.uuid4().hex
+        name, token = self._k("l", key), _token()
         keys = [name, self._k("s", key)]
         deadline = time.monotonic() + timeout
         delay = 0.002
