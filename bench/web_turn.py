@@ -71,10 +71,11 @@ async def conversation(app, n: int, expected: list[str] | None) -> int:
         body = json.dumps({"user": f"p{n}", "text": text}, ensure_ascii=False).encode()
         status, data, set_cookie = await post(app, body, cookie)
         cookie = set_cookie or cookie
-        if status != 200:
+        if status != 200 or (expected is not None and json.loads(data)["messages"][0]["text"] != expected[i]):
             bad += 1
-        elif expected is not None and json.loads(data)["messages"][0]["text"] != expected[i]:
-            bad += 1
+            if bad == 1:
+                print(json.dumps({"bad_turn": i, "status": status, "answer": data.decode()[:200]}, ensure_ascii=False),
+                      file=sys.stderr)
     return bad
 
 
