@@ -53,10 +53,10 @@ def main() -> None:
     procs = {name: start(cmd, ROOT, dict(os.environ)) for name, _, cmd in bots}
     rows: list[dict] = []
     try:
-        for name, url, _ in bots:
+        for _name, url, _ in bots:
             wait_up("bot", url)
         expected = answers(bots[0][1])
-        for name, url, _ in bots:
+        for _name, url, _ in bots:
             asyncio.run(drive("bot", url, args.users, args.warmup, "w", expected))
         for i in range(args.rounds):
             order = bots if i % 2 == 0 else list(reversed(bots))

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.console.buffer import HEAD_ROOM, MAX_ENTRIES, Left, buffer_for
 from bot.console.compact import Renderer, dumps, links_of, mask_digits
@@ -213,7 +213,7 @@ class Recorder(Hooks):
     def _queue(self, **event) -> None:
         """Keep a service event for the next batched write (at most a second away): no commit per turn, and
         no ORM object per turn either (they are made at the write)."""
-        self._events.append(event)
+        self._events.append({"flow": None, "outcome": None, "step": None, "reason": None, **event})
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
 
@@ -228,7 +228,7 @@ class Recorder(Hooks):
             return
         try:
             async with self.db.session() as s:
-                s.add_all([Event(**e) for e in events])
+                await s.execute(insert(Event), events)  # one executemany, no ORM unit of work
         except Exception:
             log.exception("console: %d service events could not be written", len(events))
 
