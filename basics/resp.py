@@ -122,10 +122,10 @@ class Resp:
         """A client of the same server and db as a redis-py asyncio client, or None (Cluster, TLS, socket)."""
         pool = getattr(redis, "connection_pool", None)
         kwargs = getattr(pool, "connection_kwargs", None)
-        if not isinstance(kwargs, dict) or "host" not in kwargs or kwargs.get("ssl"):
+        if not isinstance(kwargs, dict) or "host" not in kwargs:
             return None
-        cls_name = type(getattr(pool, "connection_class", None)).__name__
-        if "SSL" in cls_name or "Unix" in cls_name:
+        kind = getattr(getattr(pool, "connection_class", None), "__name__", "")
+        if kind != "Connection":  # TLS (SSLConnection), a Unix socket, or something of its own
             return None
         try:
             import hiredis  # noqa: F401
