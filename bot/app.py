@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None, **overrides) -> FastAPI:
     app.state.engine = engine
     app.state.on_start = starts
     app.state.on_stop = stops
-    app.include_router(web.router)
+    web.install(app)
     app.state.dev_outbox = _dev_routes(app, engine, settings)
     _verify_route(app, settings)
     _nlu_routes(app)

@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
-from starlette.requests import ClientDisconnect
+from starlette.requests import cookie_parser
+from starlette.routing import Route
 
 from bot.engine.catalog import t
 from bot.engine.messages import Channel, Inbound
@@ -73,43 +75,96 @@ def unreadable(text: str | None) -> bool:
     return any(unicodedata.category(ch) in ("Cs", "Cc") and ch not in ALLOWED_CONTROLS for ch in text)
 
 
-def reply(key: str, status: int = 200) -> JSONResponse:
+class ChatEndpoint:
+    """``POST /api/chat`` as a plain ASGI app: the turn to the engine and its messages back as JSON.
+
+    The app's middleware (perimeter, request ids, errors) is around it as around every route; it skips only
+    FastAPI's per-request machinery (request object, dependency solving, response classes), which cost more CPU
+    than the engine's turn. The answers are the same bytes ``JSONResponse`` wrote.
+    """
+
+    async def __call__(self, scope: dict, receive, send) -> None:
+        app = scope["app"]
+        settings = app.state.settings
+        session_id, new = _session_in(scope, settings.web_cookie_name)
+        status, doc = await self.turn(app.state.engine, receive, session_id)
+        body = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+        if new:
+            headers.append((b"set-cookie", _cookie(settings.web_cookie_name, settings.session_ttl_seconds,
+                                                   scope.get("scheme") == "https", session_id)))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def turn(self, engine, receive, session_id: str) -> tuple[int, dict]:
+        """The status and JSON document of the answer to the request's turn."""
+        body = await _read_turn(receive)
+        if isinstance(body, tuple):
+            return body
+        if body.text is None and body.choice is None:
+            return _said("web.empty")
+        key = conversation_key(session_id, body.user)
+        out = await engine.handle(Inbound(Channel.WEB, key, text=body.text, choice=body.choice))
+        return 200, {"messages": [m.as_json() for m in out]}
+
+
+def _said(key: str, status: int = 200) -> tuple[int, dict]:
     """One Persian sentence from the catalog in the chat's answer shape."""
-    return JSONResponse({"messages": [{"text": t(key), "choices": []}]}, status_code=status)
+    return status, {"messages": [{"text": t(key), "choices": []}]}
 
 
-async def parse(request: Request) -> ChatIn | JSONResponse:
+async def _read_turn(receive) -> ChatIn | tuple[int, dict]:
     """The turn from the body, or the Persian answer that says what is wrong with it (never its content)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return _said("web.bad_request", 400)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
     try:
-        raw = await request.body()
-        data = json.loads(raw)
-    except ClientDisconnect:
-        return reply("web.bad_request", 400)
+        data = json.loads(chunks[0] if len(chunks) == 1 else b"".join(chunks))
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past any sense
-        return reply("web.bad_request", 400)
+        return _said("web.bad_request", 400)
     if isinstance(data, dict) and any(isinstance(data.get(k), str) and unreadable(data[k]) for k in ("text", "choice")):
-        return reply("web.unreadable")  # a lone surrogate or a control character: say so, in Persian
+        return _said("web.unreadable")  # a lone surrogate or a control character: say so, in Persian
     try:
         return ChatIn.model_validate(data)
     except ValidationError:
-        return reply("web.bad_request", 422)
+        return _said("web.bad_request", 422)
 
 
-@router.post("/api/chat")
-async def chat(request: Request) -> Response:
-    """Pass the turn to the engine and return its messages."""
-    session_id, new = session_of(request)
-    body = await parse(request)
-    if isinstance(body, JSONResponse):
-        response: Response = body
-    elif body.text is None and body.choice is None:
-        response = reply("web.empty")
-    else:
-        engine = request.app.state.engine
-        key = conversation_key(session_id, body.user)
-        out = await engine.handle(Inbound(Channel.WEB, key, text=body.text, choice=body.choice))
-        response = JSONResponse({"messages": [m.as_json() for m in out]})
-    return keep_session(response, request, session_id) if new else response
+def _session_in(scope: dict, name: str) -> tuple[str, bool]:
+    """The session id from the request's cookie, and whether it is new (as ``session_of``)."""
+    for key, value in scope["headers"]:
+        if key == b"cookie":
+            given = cookie_parser(value.decode("latin-1")).get(name, "")
+            if SESSION.match(given):
+                return given, False
+            break
+    return new_session_id(), True
+
+
+@lru_cache(maxsize=8)
+def _cookie_template(name: str, max_age: int, secure: bool) -> tuple[bytes, bytes]:
+    """The ``Set-Cookie`` header ``keep_session`` writes, split around the session id."""
+    probe = Response()
+    probe.set_cookie(name, _PROBE, max_age=max_age, path="/", httponly=True, samesite="lax", secure=secure)
+    value = dict(probe.raw_headers)[b"set-cookie"]
+    head, _, tail = value.partition(_PROBE.encode())
+    return head, tail
+
+
+_PROBE = "web-PROBE"
+
+
+def _cookie(name: str, max_age: int, secure: bool, session_id: str) -> bytes:
+    head, tail = _cookie_template(name, max_age, secure)
+    return head + session_id.encode() + tail
+
+
+chat = ChatEndpoint()
 
 
 @router.get("/api/chat/pending")
@@ -144,3 +199,9 @@ async def page(request: Request) -> Response:
     response.headers["Content-Security-Policy"] = page_csp(nonce)
     session_id, new = session_of(request)
     return keep_session(response, request, session_id) if new else response
+
+
+def install(app) -> None:
+    """Serve the web chat: ``POST /api/chat`` first among the routes (it carries the load), then the rest."""
+    app.router.routes.insert(0, Route("/api/chat", chat, methods=["POST"]))
+    app.include_router(router)

@@ -250,6 +250,7 @@ class RedisBuffer:
         self.max_bytes = max_bytes
         self._session_key = getattr(store, "_k", None)
         self._sha: dict[str, str] = {}
+        self.fast = getattr(store, "fast", None)  # the store's lean client (``basics.resp``), where it has one
 
     def _key(self, kind: str, key: str) -> str:
         return f"{self.prefix}{kind}:{{{key}}}"
@@ -287,13 +288,17 @@ class RedisBuffer:
         """One round trip: index the service, note its step, append the line, read the held mark."""
         keys = [self._key("cv", key), self._session(key), self._key("cm", key)]
         args = [flow or "", str(int(now)), repr(cutoff), self.ttl, self.meta_ttl, self.max_bytes, line or ""]
+        if self.fast is not None:
+            # the index first, so a sweep between the two never drops a fresh service from it
+            before = (("ZADD", self._shard(key), repr(now), key),) if flow else ()
+            res = await self.fast.script(_TURN, keys, args, before)
+        else:
+            def build(pipe) -> None:
+                if flow:  # first, so a sweep between the two never drops a fresh service from the index
+                    pipe.zadd(self._shard(key), {key: now})
+                pipe.evalsha(self._sha["turn"], len(keys), *keys, *args)
 
-        def build(pipe) -> None:
-            if flow:  # first, so a sweep between the two never drops a fresh service from the index
-                pipe.zadd(self._shard(key), {key: now})
-            pipe.evalsha(self._sha["turn"], len(keys), *keys, *args)
-
-        res = (await self._run(build))[-1]
+            res = (await self._run(build))[-1]
         held, fl, step, at = (_s(v) for v in res)
         left = Left(key, channel_of(key) or channel, fl, step or None, float(at)) if fl else None
         return Recorded(held == "1", left)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.console.buffer import HEAD_ROOM, MAX_ENTRIES, Left, buffer_for
 from bot.console.compact import Renderer, dumps, links_of, mask_digits
@@ -106,7 +106,7 @@ class Recorder(Hooks):
         self.buffer = buffer_for(store)
         self.render = Renderer(lambda: getattr(getattr(app.state, "engine", None), "flows", None) or {})
         self._next_tick = 0.0
-        self._events: list[Event] = []  # service events waiting for the next batched write
+        self._events: list[dict] = []  # service events (their columns) waiting for the next batched write
         self._flusher: asyncio.Task | None = None
 
     @property
@@ -204,15 +204,16 @@ class Recorder(Hooks):
             log.warning("console buffer unavailable: the held mark is restored by the next sweep")
 
     async def flow_started(self, inbound: Inbound, flow: str) -> None:
-        self._queue(Event(at=time.time(), kind="started", channel=inbound.channel.value, flow=flow))
+        self._queue(at=time.time(), kind="started", channel=inbound.channel.value, flow=flow)
 
     async def flow_ended(self, inbound: Inbound, flow: str, outcome: str, step: str | None) -> None:
-        self._queue(Event(at=time.time(), kind="ended", channel=inbound.channel.value, flow=flow, outcome=outcome[:16],
-                          step=(step or None) and step[:64]))
+        self._queue(at=time.time(), kind="ended", channel=inbound.channel.value, flow=flow, outcome=outcome[:16],
+                    step=(step or None) and step[:64])
 
-    def _queue(self, event: Event) -> None:
-        """Keep a service event for the next batched write (at most a second away): no commit per turn."""
-        self._events.append(event)
+    def _queue(self, **event) -> None:
+        """Keep a service event for the next batched write (at most a second away): no commit per turn, and
+        no ORM object per turn either (they are made at the write)."""
+        self._events.append({"flow": None, "outcome": None, "step": None, "reason": None, **event})
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
 
@@ -227,7 +228,7 @@ class Recorder(Hooks):
             return
         try:
             async with self.db.session() as s:
-                s.add_all(events)
+                await s.execute(insert(Event), events)  # one executemany, no ORM unit of work
         except Exception:
             log.exception("console: %d service events could not be written", len(events))
 

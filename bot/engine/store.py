@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -10,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Protocol
 
 from basics.redis_client import redis_client
+from basics.resp import Resp
 from bot.engine.session import Session
 
 
@@ -131,7 +134,7 @@ class MemoryStore:
 
 # Taking a person's lock and reading their session is one round trip; so is saving and letting go.
 _ACQUIRE = """
-if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) or redis.call('get', KEYS[1]) == ARGV[1] then
   return {1, redis.call('get', KEYS[2])}
 end
 return {0, false}
@@ -147,6 +150,15 @@ return 1
 """
 
 
+_PROCESS = os.urandom(8).hex()  # lock tokens: this process's random part, then a counter (unique, and cheap)
+_COUNT = itertools.count()
+
+
+def _token() -> str:
+    """A lock token no other turn, in this process or another, holds."""
+    return f"{_PROCESS}{next(_COUNT):x}"
+
+
 class _Held:
     """A lock this process holds: its token, the session read with it, the session to write back."""
 
@@ -156,21 +168,52 @@ class _Held:
         self.token, self.raw, self.loaded, self.pending = token, raw, False, ""
 
 
+class _Watchdog:
+    """Renews a held lock from a third of its lease on; a turn shorter than that costs one timer, not a task."""
+
+    __slots__ = ("handle", "task")
+
+    def __init__(self, store: RedisStore, name: str, token: str, lease: float) -> None:
+        self.task: asyncio.Task | None = None
+        self.handle = asyncio.get_running_loop().call_later(lease / 3, self._start, store, name, token, lease)
+
+    def _start(self, store: RedisStore, name: str, token: str, lease: float) -> None:
+        self.task = asyncio.get_running_loop().create_task(store._keep(name, token, lease))
+
+    def cancel(self) -> None:
+        self.handle.cancel()
+        if self.task is not None:
+            self.task.cancel()
+
+
 class RedisStore:
     """Sessions in Redis with a TTL, and a Redis lock per user shared by every worker.
 
     While a lock is held, ``load`` returns the session read together with the lock and ``save``
-    is written together with the release: two round trips a turn instead of four.
+    is written together with the release: two round trips a turn instead of four. On a plain Redis
+    server those two go through ``basics.resp`` (one pipelined connection) instead of redis-py.
     """
 
     def __init__(self, redis, ttl: int = 24 * 3600, prefix: str = "tamin:") -> None:
         self.redis = redis
         self.ttl = ttl
         self.prefix = prefix
-        self._acquire = redis.register_script(_ACQUIRE)
-        self._save_release = redis.register_script(_SAVE_RELEASE)
-        self._renew = redis.register_script(_RENEW)
+        self.fast = Resp.like(redis)
+        self._acquire = self._script(_ACQUIRE)
+        self._save_release = self._script(_SAVE_RELEASE)
+        self._renew = self._script(_RENEW)
         self._held: dict[str, _Held] = {}
+
+    def _script(self, body: str):
+        """A script called as ``await run(keys=…, args=…)``, on the lean client where there is one."""
+        fast = self.fast
+        if fast is None:
+            return self.redis.register_script(body)
+
+        async def run(keys: list, args: list):
+            return await fast.script(body, keys, args)
+
+        return run
 
     @classmethod
     def from_url(cls, url: str, ttl: int = 24 * 3600, prefix: str = "tamin:", cluster: bool = False) -> RedisStore:
@@ -209,7 +252,7 @@ class RedisStore:
     @asynccontextmanager
     async def lock(self, key: str, timeout: float = 30.0) -> AsyncIterator[None]:
         """Hold ``key``'s lock (SET NX with an expiry, polled until ``timeout``), reading the session with it."""
-        name, token = self._k("l", key), uuid.uuid4().hex
+        name, token = self._k("l", key), _token()
         keys = [name, self._k("s", key)]
         deadline = time.monotonic() + timeout
         delay = 0.002
@@ -227,7 +270,7 @@ class RedisStore:
         except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
         held = self._held[key] = _Held(token, raw)
-        watchdog = asyncio.create_task(self._keep(name, token, timeout))
+        watchdog = _Watchdog(self, name, token, timeout)
         try:
             yield
         finally:
@@ -242,14 +285,14 @@ class RedisStore:
     async def _keep(self, name: str, token: str, lease: float) -> None:
         """While the turn runs, renew the lock's lease every third of it: a long turn never loses its lock."""
         while True:
-            await asyncio.sleep(lease / 3)
             try:
                 if not await self._renew(keys=[name], args=[token, int(lease * 1000)]):
                     return  # released, or taken over after Redis lost it: nothing left to renew
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis briefly unreachable: try again at the next beat
-                continue
+                pass
+            await asyncio.sleep(lease / 3)
 
     async def update_many(self, changes: dict[str, Callable[[Session], bool]]) -> dict[str, bool | None]:
         """Apply each change to its session under the person's lock, for many people in two round trips
@@ -332,6 +375,8 @@ class RedisStore:
             raise StoreUnavailable(str(exc)) from exc
 
     async def close(self) -> None:
+        if self.fast is not None:
+            await self.fast.close()
         await self.redis.aclose()
 
     # ---- limits: counters that can be cleared, and turns spaced out in time ----------------

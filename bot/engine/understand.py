@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,12 +42,26 @@ def command_of(text: str, choice: str | None) -> str | None:
     return COMMANDS.get(text.strip(" .!؟?").lower()) if text else None
 
 
+CACHE_SIZE = 4096  # parses of the embedded model kept, the most recently asked first
+CACHE_TEXT = 120  # longer messages are parsed afresh every time
+
+
+def cacheable(text: str) -> bool:
+    """Short messages without digits: «سلام», «وضعیت مستمری» (never a code, a number or a date someone typed)."""
+    return len(text) <= CACHE_TEXT and not any(ch.isdigit() for ch in text)
+
+
 class Understander:
-    """The embedded NLU (or a Rasa server with the embedded one as fallback), with a threshold."""
+    """The embedded NLU (or a Rasa server with the embedded one as fallback), with a threshold.
+
+    The embedded model is a pure function of the text once trained, so its parses of short messages without
+    digits (most first messages are the same few words) are kept in an LRU of ``CACHE_SIZE``.
+    """
 
     def __init__(self, nlu: Any, threshold: float = 0.45) -> None:
         self.nlu = nlu
         self.threshold = threshold
+        self._cache: OrderedDict[str, Parse] = OrderedDict()
 
     @classmethod
     def default(cls, rasa_url: str | None = None, threshold: float | None = None) -> Understander:
@@ -64,15 +79,28 @@ class Understander:
         """The intent and entities of ``text``; out_of_scope when unsure."""
         if not text.strip():
             return Parse("out_of_scope", 0.0)
+        remote = hasattr(self.nlu, "aparse")
+        if not remote and cacheable(text):
+            kept = self._cache.get(text)
+            if kept is not None:
+                self._cache.move_to_end(text)
+                return _copy(kept)
         try:
-            if hasattr(self.nlu, "aparse"):
-                raw = await self.nlu.aparse(text)
-            else:
-                raw = self.nlu.parse(text)
+            raw = await self.nlu.aparse(text) if remote else self.nlu.parse(text)
         except Exception:
             log.exception("nlu failed")
             return Parse("out_of_scope", 0.0)
         ranking = [(r["name"], float(r["confidence"])) for r in raw.get("intent_ranking", [])]
         intent = raw.get("intent") or {}
-        return Parse(intent.get("name") or "out_of_scope", float(intent.get("confidence") or 0.0), ranking,
-                     raw.get("entities", []))
+        parsed = Parse(intent.get("name") or "out_of_scope", float(intent.get("confidence") or 0.0), ranking,
+                       raw.get("entities", []))
+        if not remote and cacheable(text):
+            self._cache[text] = _copy(parsed)
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return parsed
+
+
+def _copy(parsed: Parse) -> Parse:
+    """A parse the caller may change without changing the kept one."""
+    return Parse(parsed.intent, parsed.confidence, list(parsed.ranking), [dict(e) for e in parsed.entities])
