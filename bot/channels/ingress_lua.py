@@ -40,6 +40,21 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
 # ARGV: p, user, id, dedup seconds, entry. 0: a duplicate; 1: queued; 2: queued, the person was idle.
+# ms until the first parked person or lease of shard p is due (-1: none); needs NOW's ``now``.
+NEXT_DUE = """
+local function next_due(p)
+  local wait = -1
+  for _, key in ipairs({p .. ':later', p .. ':leases'}) do
+    local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if first[2] then
+      local w = math.max(tonumber(first[2]) - now, 0)
+      if wait < 0 or w < wait then wait = w end
+    end
+  end
+  return wait
+end
+"""
+
 ACCEPT = NOW + """
 local p = ARGV[1]
 if ARGV[3] ~= '' then
@@ -55,7 +70,7 @@ return 1
 
 # ARGV: p, token, lease ms, congested ms, '1' when sent by the hint of a person who just wrote (a fresh
 # turn, whoever is due). {1, user} or {0, ms until something is due (-1: nothing)}.
-CLAIM = NOW + """
+CLAIM = NOW + NEXT_DUE + """
 local p = ARGV[1]
 local due = redis.call('ZRANGEBYSCORE', p .. ':later', '-inf', now, 'LIMIT', 0, 100)
 for i = #due, 1, -1 do
@@ -90,15 +105,7 @@ if not user then
   if not user then user = redis.call('LPOP', p .. ':ready') end
 end
 if not user then
-  local wait = -1
-  for _, key in ipairs({p .. ':later', p .. ':leases'}) do
-    local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    if first[2] then
-      local w = math.max(tonumber(first[2]) - now, 0)
-      if wait < 0 or w < wait then wait = w end
-    end
-  end
-  return {0, tostring(wait)}
+  return {0, tostring(next_due(p))}
 end
 redis.call('ZADD', p .. ':leases', now + tonumber(ARGV[3]), user)
 redis.call('HSET', p .. ':owners', user, ARGV[2])
@@ -159,19 +166,11 @@ return 1
 
 # Is anyone claimable in shard p? 0: yes, now; else ms until a parked person or a lease is due (-1: never).
 # Read only: a worker sends it for every shard in one pipeline, then claims where the answer is 0.
-PROBE = NOW + """
+PROBE = NOW + NEXT_DUE + """
 local p = ARGV[1]
 if redis.call('LLEN', p .. ':urgent') > 0 or redis.call('ZCARD', p .. ':fresh') > 0
    or redis.call('LLEN', p .. ':ready') > 0 then return 0 end
-local wait = -1
-for _, key in ipairs({p .. ':later', p .. ':leases'}) do
-  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  if first[2] then
-    local w = math.max(tonumber(first[2]) - now, 0)
-    if wait < 0 or w < wait then wait = w end
-  end
-end
-return wait
+return next_due(p)
 """
 
 # ACK, then RELEASE (one round trip after the last send). 0: the lease was lost (nothing done);
