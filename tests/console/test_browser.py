@@ -140,7 +140,7 @@ def test_agent_day_in_the_browser(console, chromium, artifacts, simulator_url):
     console.wait_for(lambda: any("درگاه خودکار" in x for x in console.sent_texts(TG_USER)), what="the return notice")
     returned = len(console.sent_texts(TG_USER))
     console.telegram(TG_USER, "منو")
-    console.wait_for(lambda: any("فهرست خدمات" in x for x in console.sent_texts(TG_USER)[returned:]),
+    console.wait_for(lambda: any("خدمات این درگاه" in x for x in console.sent_texts(TG_USER)[returned:]),
                      what="the bot answering again")
 
     # 4. an agent is refused the supervisor's pages
