@@ -308,10 +308,8 @@ class RedisStore:
         tokens = [uuid.uuid4().hex for _ in keys]
         lease = 5000
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for key, token in zip(keys, tokens, strict=True):
-                    await self._acquire(keys=[self._k("l", key), self._k("s", key)], args=[token, lease], client=pipe)
-                taken = await pipe.execute()
+            taken = await self._batch(self._acquire, [([self._k("l", k), self._k("s", k)], [t, lease])
+                                                      for k, t in zip(keys, tokens, strict=True)])
         except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
         out: dict[str, bool | None] = {}
@@ -327,14 +325,23 @@ class RedisStore:
                 out[key] = False
             writes.append((key, token, session.dumps() if out[key] else ""))
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for key, token, pending in writes:
-                    await self._save_release(keys=[self._k("l", key), self._k("s", key)],
-                                             args=[token, pending, self.ttl], client=pipe)
-                await pipe.execute()
+            await self._batch(self._save_release, [([self._k("l", k), self._k("s", k)], [t, pending, self.ttl])
+                                                   for k, t, pending in writes])
         except Exception as exc:
             raise StoreUnavailable(str(exc)) from exc
         return out
+
+    async def _batch(self, script, calls: list[tuple[list, list]]) -> list:
+        """Run ``script`` once per (keys, args) in one round trip: the lean client pipelines calls made
+        together; redis-py needs a pipeline."""
+        if not calls:
+            return []
+        if self.fast is not None:
+            return list(await asyncio.gather(*(script(keys=k, args=a) for k, a in calls)))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for k, a in calls:
+                await script(keys=k, args=a, client=pipe)
+            return await pipe.execute()
 
     async def _update_one(self, key: str, change: Callable[[Session], bool]) -> bool | None:
         try:

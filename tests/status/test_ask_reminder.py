@@ -89,7 +89,7 @@ async def test_asked_on_telegram_scheduled_then_delivered_there(wired, simulator
     assert str(call["params"]["chat_id"]) == "778101", call
     assert "ماه‌های کسری" in call["params"]["text"] and due_date.replace("-", "/") in bare(call["params"]["text"])
     assert [r["state"] for r in await notify.ledger.notices()] == ["sent"]
-    assert not [c for c in kavenegar.calls_of("sms/send") if "failed" not in c]
+    assert not kavenegar.messages()
 
 
 async def test_asked_by_sms_from_the_numbered_menu_delivered_by_sms(wired, simulator_url, kavenegar):
@@ -103,7 +103,7 @@ async def test_asked_by_sms_from_the_numbered_menu_delivered_by_sms(wired, simul
     assert (row["channel"], row["state"]) == ("sms", "queued"), row
     clock.now = due_time("fractional_due", due_date) + 1
     await drain(notify)
-    [sms] = [c for c in kavenegar.calls_of("sms/send") if "failed" not in c]
+    [sms] = kavenegar.messages()
     assert sms["params"]["receptor"] == FRACTIONAL[1] and "کسری" in sms["params"]["message"], sms
 
 

@@ -18,7 +18,7 @@ WORKER, MOBILE = "0053081617", "09120000105"
 
 
 def sms_sends(kavenegar) -> list[dict]:
-    return [c for c in kavenegar.calls_of("sms/send") if "failed" not in c]
+    return kavenegar.messages()
 
 
 def bot_sends(bot_api) -> list[dict]:
