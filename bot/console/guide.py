@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
-
+from basics.yamlload import load_yaml
 from bot.engine.catalog import data_dir
 
 
@@ -53,7 +52,7 @@ class Guide:
     def load(cls, path=None) -> Guide:
         """The guide from ``data/knowledge/services.fa.yml`` (or ``path``)."""
         path = path or data_dir() / "knowledge" / "services.fa.yml"
-        raw = yaml.safe_load(open(path, encoding="utf-8"))
+        raw = load_yaml(open(path, encoding="utf-8"))
         fields = set(Service.__dataclass_fields__)
         services = [Service(**{k: (str(v) if k in ("poster", "notes") and v is not None else v)
                                for k, v in item.items() if k in fields}) for item in raw["services"]]

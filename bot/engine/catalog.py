@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from basics import paths
+from basics.yamlload import load_yaml
 
 
 def data_dir() -> Path:
@@ -30,7 +29,7 @@ def texts() -> dict[str, str]:
     """All catalog entries, flattened to dotted keys."""
     out: dict[str, str] = {}
     for path in sorted((data_dir() / "texts").glob("*.fa.yml")):
-        _flatten("", yaml.safe_load(path.read_text(encoding="utf-8")) or {}, out)
+        _flatten("", load_yaml(path.read_text(encoding="utf-8")) or {}, out)
     return out
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-import yaml
-
+from basics.yamlload import load_yaml
 from bot.engine.catalog import data_dir
 from bot.engine.checks import check
 from bot.engine.flow import Flow
@@ -37,12 +36,12 @@ def load_flows(modules: list[str] | None = None) -> dict[str, Flow]:
 @cache
 def nlu_intents() -> frozenset[str]:
     """The intents data/nlu.yml has examples for."""
-    data = yaml.safe_load((data_dir() / "nlu.yml").read_text(encoding="utf-8")) or {}
+    data = load_yaml((data_dir() / "nlu.yml").read_text(encoding="utf-8")) or {}
     return frozenset(item["intent"] for item in data.get("nlu", []) if isinstance(item, dict) and "intent" in item)
 
 
 @cache
 def guide_ids() -> frozenset[str]:
     """The services the guide (data/knowledge/services.fa.yml) describes."""
-    data = yaml.safe_load((data_dir() / "knowledge" / "services.fa.yml").read_text(encoding="utf-8")) or {}
+    data = load_yaml((data_dir() / "knowledge" / "services.fa.yml").read_text(encoding="utf-8")) or {}
     return frozenset(str(s["id"]) for s in data.get("services", []) if isinstance(s, dict) and "id" in s)

@@ -9,8 +9,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
 
 from .finglish import skeleton
 from .normalize import ZWNJ
@@ -168,6 +166,9 @@ class IntentClassifier:
             self.coef = np.zeros((X.shape[1], 1), dtype=np.float32)
             self.intercept = np.zeros(1, dtype=np.float32)
             return self
+        from sklearn.linear_model import LogisticRegression  # training only: a loaded model needs numpy alone
+        from sklearn.svm import LinearSVC
+
         if self.model == "svm":
             lr = LinearSVC(C=self.C)
         else:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from basics.yamlload import load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +102,7 @@ def load_data(source: str | Path | dict[str, Any]) -> TrainingData:
     else:
         p = Path(source) if not isinstance(source, str) or "\n" not in source else None
         text = p.read_text(encoding="utf-8") if p is not None else str(source)
-        doc = yaml.safe_load(text) or {}
+        doc = load_yaml(text) or {}
     data = TrainingData()
     items = doc.get("nlu", []) if isinstance(doc, dict) else []
     for item in items or []:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 log = logging.getLogger("tamin.nlu")
 
@@ -147,6 +146,8 @@ class SemanticHead:
 
     def fit(self, X: np.ndarray, labels: Sequence[str], classes: Sequence[str]) -> SemanticHead:
         """Train; columns follow ``classes`` (a class absent here gets a very low score)."""
+        from sklearn.linear_model import LogisticRegression  # training only
+
         lr = LogisticRegression(C=self.C, max_iter=2000).fit(X, list(labels))
         coef = np.full((X.shape[1], len(classes)), 0.0, dtype=np.float32)
         icpt = np.full(len(classes), -30.0, dtype=np.float32)

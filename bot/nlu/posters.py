@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 from basics.digits import to_ascii
+from basics.yamlload import load_yaml
 
 # «خدمت شماره ۱۲», «سرویس ۸۵», «khedmat 105», «خدمت ۱-۵»: the word, an optional «شماره», the number
 _NAMED = re.compile(
@@ -44,7 +43,7 @@ class PosterIndex:
     def from_knowledge(cls, path: str | Path) -> PosterIndex:
         """The index of the knowledge base's ``services[].poster`` numbers (empty if the file is missing)."""
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            data = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
         except OSError:
             return cls({})
         return cls({str(s.get("poster") or ""): str(s["id"]) for s in data.get("services", []) if s.get("id")})

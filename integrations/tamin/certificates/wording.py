@@ -7,9 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from basics.paths import data_dir
+from basics.yamlload import load_yaml
 from integrations.tamin.certificates.formatting import CertificateError
 
 FILE = Path("simulator") / "certificate.fa.yml"
@@ -27,7 +26,7 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, s
 @lru_cache(maxsize=4)
 def _load(path: Path, stamp: float) -> dict[str, str]:
     with path.open(encoding="utf-8") as fh:
-        return dict(_flatten(yaml.safe_load(fh) or {}))
+        return dict(_flatten(load_yaml(fh) or {}))
 
 
 def labels_path() -> Path:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import jdatetime
-import yaml
 
 from basics.paths import data_dir
+from basics.yamlload import load_yaml as parse_yaml
 from integrations.tamin.models import Event, Objection, Payment
 from integrations.tamin.simulator import calendar as cal
 from integrations.tamin.simulator import rules
@@ -65,7 +65,7 @@ def load_yaml(path: Path) -> Facts:
     """A fixture file, parsed once per modification and handed out as a fresh copy."""
     stamp = (str(path), path.stat().st_mtime)
     if stamp not in _parsed:
-        _parsed[stamp] = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        _parsed[stamp] = parse_yaml(path.read_text(encoding="utf-8"))
     return copy.deepcopy(_parsed[stamp]) or {}
 
 
