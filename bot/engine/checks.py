@@ -8,12 +8,16 @@ intent and its guide entry; every proof known.
 from __future__ import annotations
 
 import ast
+import hashlib
 import inspect
+import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
+from pathlib import Path
 
+from basics.cachedir import private_dir
 from bot.engine.catalog import has
 from bot.engine.flow import PROOFS, Ask, Confirm, Do, Flow, Review, Say, Step, proof_steps
 
@@ -37,6 +41,61 @@ def check(flows: dict[str, Flow], *, intents: Iterable[str], guide: Iterable[str
         problems += [f"{name}: {p}" for p in _flow_problems(flow, intents, guide)]
     if problems:
         raise FlowError(problems)
+
+
+ENGINE = Path(__file__).resolve().parent
+
+
+def check_once(flows: dict[str, Flow], *, modules: Iterable[str], files: Iterable[Path],
+               intents: Callable[[], Iterable[str]], guide: Callable[[], Iterable[str]]) -> None:
+    """``check``, skipped when these very sources and files passed it before; any change checks again.
+
+    A pass leaves a marker in the private disk cache named by a hash of the source of ``modules`` (the
+    flows' own), of the modules their steps' functions live in, of the engine, and of ``files`` (the
+    flows package, the catalog, nlu.yml, the guide). Only a pass is remembered: a failure raises each time.
+    """
+    marker = _marker(flows, set(modules), files)
+    if marker is not None and marker.exists():
+        return
+    check(flows, intents=intents(), guide=guide())
+    if marker is not None:
+        try:
+            marker.touch()
+        except OSError:
+            pass
+
+
+def _marker(flows: dict[str, Flow], modules: set[str], files: Iterable[Path]) -> Path | None:
+    """The pass marker of ``flows`` as their sources and ``files`` are now (None when unreadable or no cache)."""
+    paths = set(ENGINE.glob("*.py")) | {Path(p).resolve() for p in files}
+    for flow in flows.values():
+        modules |= set(_modules(flow))
+    for name in modules:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path:
+            paths.add(Path(path).resolve())
+    h = hashlib.sha256(sys.version.encode())
+    try:
+        for path in sorted(paths):
+            h.update(str(path).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        h.update(repr(list(flows)).encode())
+    except OSError:
+        return None
+    folder = private_dir("tamin-checks")
+    if folder is None:
+        return None
+    _prune(folder, keep=32)
+    return folder / f"ok-{h.hexdigest()[:32]}"
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Forget the oldest markers beyond ``keep`` (each code change leaves one behind)."""
+    try:
+        markers = sorted(folder.glob("ok-*"), key=lambda p: p.stat().st_mtime)
+        for old in markers[:-keep] if len(markers) > keep else []:
+            os.unlink(old)
+    except OSError:
+        pass
 
 
 def _flow_problems(flow: Flow, intents: set[str], guide: set[str]) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from pathlib import Path
 
 from basics.yamlload import load_yaml
 from bot.engine.catalog import data_dir
-from bot.engine.checks import check
+from bot.engine.checks import check_once
 from bot.engine.flow import Flow
 
 # module names under bot.flows, in menu order; a module that is not there yet is skipped
@@ -20,6 +21,7 @@ SERVICE_MODULES = [
 def load_flows(modules: list[str] | None = None) -> dict[str, Flow]:
     """The flows by name (their NLU intent), in menu order, checked (``FlowError`` if they do not hold)."""
     flows: dict[str, Flow] = {}
+    names: list[str] = []
     for module in modules or SERVICE_MODULES:
         try:
             mod = importlib.import_module(module if "." in module else f"bot.flows.{module}")
@@ -29,8 +31,16 @@ def load_flows(modules: list[str] | None = None) -> dict[str, Flow]:
             raise
         flow: Flow = mod.FLOW
         flows[flow.name] = flow
-    check(flows, intents=nlu_intents(), guide=guide_ids())
+        names.append(mod.__name__)
+    check_once(flows, modules=names, files=checked_files(), intents=nlu_intents, guide=guide_ids)
     return flows
+
+
+def checked_files() -> list[Path]:
+    """The files the checks read besides the flows' modules: this package, the catalog, nlu.yml, the guide."""
+    data = data_dir()
+    return [*Path(__file__).parent.glob("*.py"), *sorted((data / "texts").glob("*.fa.yml")),
+            data / "nlu.yml", data / "knowledge" / "services.fa.yml"]
 
 
 @cache

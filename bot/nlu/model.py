@@ -7,7 +7,6 @@ import os
 import pickle
 import random
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from basics import paths
+from basics import cachedir, paths
 
 from .classifier import IntentClassifier
 from .data import Example, TrainingData, load_data
@@ -387,36 +386,20 @@ def _code_hash() -> str:
     return h.hexdigest()[:12]
 
 
-CACHE_DIR_ENV = "TAMIN_NLU_CACHE_DIR"
+CACHE_DIR_ENV = cachedir.CACHE_DIR_ENV
 TRAIN_WAIT = 600.0  # seconds a start waits for another process training the same model, then trains itself
-
-
-def _cache_root() -> Path:
-    """``TAMIN_NLU_CACHE_DIR``, else the system's temporary folder: not ``TMPDIR``, which differs between
-    servers started in different environments (each would miss the others' cache and train again)."""
-    explicit = os.environ.get(CACHE_DIR_ENV, "").strip()
-    if explicit:
-        return Path(explicit)
-    for folder in ("/tmp", "/var/tmp"):
-        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
-            return Path(folder)
-    return Path(tempfile.gettempdir())
 
 
 def _cache_file(data: Path) -> Path | None:
     """Per-user private cache path keyed by the data file's and the code's hashes."""
     try:
         digest = hashlib.sha256(data.read_bytes()).hexdigest()[:16]
-        root = _cache_root()
-        root.mkdir(parents=True, exist_ok=True)
-        d = root / f"tamin-nlu-{os.getuid()}"
-        d.mkdir(mode=0o700, exist_ok=True)
-        st = d.stat()
-        if st.st_uid != os.getuid() or st.st_mode & 0o077:
-            return None
-        return d / f"nlu-{digest}-{_code_hash()}-{encoder_id()}.pkl"
     except OSError:
         return None
+    d = cachedir.private_dir("tamin-nlu")
+    if d is None:
+        return None
+    return d / f"nlu-{digest}-{_code_hash()}-{encoder_id()}.pkl"
 
 
 def _train_shared(data: Path, cache: Path | None) -> NLU:

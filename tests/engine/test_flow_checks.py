@@ -57,3 +57,80 @@ def test_yes_and_no_are_catalog_keys_not_yaml_booleans() -> None:
     from bot.engine.catalog import t
 
     assert t("common.yes") == "بله" and t("common.no") == "خیر"
+
+
+GOOD_FLOW = "from bot.flows.pension import FLOW  # a flow that passes\n"
+BROKEN_FLOW = ("import dataclasses\n\nfrom bot.flows.pension import FLOW as _F\n\n"
+               "FLOW = dataclasses.replace(_F, title='menu.no_such_title')  # its menu title is not in the catalog\n")
+
+
+@pytest.fixture
+def flow_module(tmp_path, monkeypatch):
+    """A flow module of the test's own (``ckflows.flowmod``) and a private, empty disk cache."""
+    import importlib
+    import sys
+
+    monkeypatch.setenv("TAMIN_NLU_CACHE_DIR", str(tmp_path / "cache"))
+    package = tmp_path / "src" / "ckflows"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+
+    def write(source: str) -> str:
+        (package / "flowmod.py").write_text(source)
+        sys.modules.pop("ckflows.flowmod", None)
+        importlib.invalidate_caches()
+        return "ckflows.flowmod"
+
+    yield write
+    sys.modules.pop("ckflows.flowmod", None)
+    sys.modules.pop("ckflows", None)
+
+
+def _counting_checks(monkeypatch) -> list[str]:
+    from bot.engine import checks
+
+    seen: list[str] = []
+    real = checks._flow_problems
+
+    def counting(flow, intents, guide):
+        seen.append(flow.name)
+        return real(flow, intents, guide)
+
+    monkeypatch.setattr(checks, "_flow_problems", counting)
+    return seen
+
+
+def test_flows_that_passed_are_not_checked_again_at_the_next_start(flow_module, monkeypatch) -> None:
+    module = flow_module(GOOD_FLOW)
+    seen = _counting_checks(monkeypatch)
+    assert list(load_flows([module])) == ["pension_status"]
+    assert seen == ["pension_status"]
+    load_flows([module])  # the same sources: the pass is remembered on disk
+    assert seen == ["pension_status"]
+
+
+def test_a_changed_flow_is_checked_again_and_refused(flow_module, monkeypatch) -> None:
+    load_flows([flow_module(GOOD_FLOW)])
+    seen = _counting_checks(monkeypatch)
+    with pytest.raises(FlowError, match="menu.no_such_title"):
+        load_flows([flow_module(BROKEN_FLOW)])
+    with pytest.raises(FlowError, match="menu.no_such_title"):  # a failure is never remembered
+        load_flows([flow_module(BROKEN_FLOW)])
+    assert seen == ["pension_status", "pension_status"]
+
+
+def test_a_changed_catalog_or_data_file_checks_again(flow_module, monkeypatch, tmp_path) -> None:
+    from bot.flows import registry
+
+    extra = tmp_path / "texts.fa.yml"
+    extra.write_text("a: 1\n")
+    monkeypatch.setattr(registry, "checked_files", lambda: [extra])
+    module = flow_module(GOOD_FLOW)
+    load_flows([module])
+    seen = _counting_checks(monkeypatch)
+    load_flows([module])
+    assert seen == []
+    extra.write_text("a: 2\n")
+    load_flows([module])
+    assert seen == ["pension_status"]
