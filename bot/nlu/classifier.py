@@ -6,9 +6,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 from .finglish import skeleton
 from .normalize import ZWNJ
@@ -122,7 +125,8 @@ class Vectorizer:
         return uniq, v.astype(np.float32)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """Sparse matrix for many texts."""
+        """Sparse matrix for many texts (scipy imported here: serving one text at a time needs numpy alone)."""
+        from scipy import sparse
         indptr = [0]
         cols: list[np.ndarray] = []
         data: list[np.ndarray] = []

@@ -120,3 +120,14 @@ def test_pages_escape_user_text(console):
     assert "&lt;script&gt;" in r.text
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_an_unknown_user_costs_a_verify_with_the_hashers_own_parameters():
+    import pytest
+    from argon2.exceptions import VerificationError
+
+    from bot.console import auth
+
+    assert not auth._hasher.check_needs_rehash(auth._DUMMY_HASH)  # same cost as a real account's hash
+    with pytest.raises(VerificationError):
+        auth._hasher.verify(auth._DUMMY_HASH, "whatever-1234")
