@@ -141,6 +141,8 @@ class Engine:
             session.choices = [c.id for m in ctx.out for c in m.choices]
             if inbound.channel is Channel.SMS:
                 number_choices(session, ctx.out)
+            if self.deps.events is not None:
+                await self.deps.events.saving(inbound, ctx.out, session.flow.name if session.flow else None)
             await self.deps.store.save(inbound.key, session)
         return ctx
 
