@@ -34,8 +34,8 @@ from bot.engine.runner import RETRY_STEP, Outcome, advance, prompt
 from bot.engine.session import FlowState
 from bot.engine.several import THEN, other_service
 from bot.engine.store import StoreUnavailable
-from bot.engine.verify_code import answer_code, code_in
 from bot.engine.understand import INTENT_COMMANDS, command_of
+from bot.engine.verify_code import answer_code, code_in
 
 log = logging.getLogger("tamin.engine")
 
