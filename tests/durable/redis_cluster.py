@@ -96,14 +96,18 @@ class RedisClusterProcs:
                     return int(parts[1].split(":")[1].split("@")[0])
         raise LookupError(f"no master for slot {slot}")
 
-    def replica_of(self, master: int) -> int:
-        """A replica port of ``master``."""
+    def replica_of(self, master: int, limit: float = 30.0) -> int:
+        """A replica port of ``master`` (after a failover the old master's new role reaches the others by gossip)."""
         node_id = _cli(master, "cluster", "myid").strip()
-        for line in _cli(master, "cluster", "nodes").splitlines():
-            parts = line.split()
-            if parts[3] == node_id and "slave" in parts[2]:
-                return int(parts[1].split(":")[1].split("@")[0])
-        raise LookupError(f"no replica of {master}")
+        deadline = time.time() + limit
+        while True:
+            for line in _cli(master, "cluster", "nodes").splitlines():
+                parts = line.split()
+                if parts[3] == node_id and "slave" in parts[2]:
+                    return int(parts[1].split(":")[1].split("@")[0])
+            if time.time() > deadline:
+                raise LookupError(f"no replica of {master}")
+            time.sleep(0.1)
 
     def failover(self, key: str) -> tuple[int, int]:
         """A coordinated failover of ``key``'s master (``CLUSTER FAILOVER`` on its replica); (old, new)."""
