@@ -23,8 +23,6 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from redis.exceptions import NoScriptError
-
 from basics.masking import mask_value
 from bot.channels import ingress_lua as lua
 from bot.channels.deferral import Deferred, deferring
@@ -504,6 +502,8 @@ class RedisIngress(Ingress):
 
     async def _probe(self, order: list[int], again: bool = True) -> list[float]:
         """For each shard of ``order``: 0 when someone can be claimed now, else ms until due (-1: nobody)."""
+        from redis.exceptions import NoScriptError  # here: a server without Redis never imports redis-py
+
         probe = self._scripts["probe"]
         if self._cluster:  # a Cluster pipeline refuses EVALSHA: the probes go at once, each to its master
             return [float(x) for x in await asyncio.gather(*(self._run("probe", self.shards[s]) for s in order))]
