@@ -134,6 +134,11 @@ class Resp:
         return cls(kwargs["host"], int(kwargs.get("port") or 6379), int(kwargs.get("db") or 0), kwargs.get("password"),
                    kwargs.get("username"), timeout, kwargs.get("socket_connect_timeout") or timeout)
 
+    def another(self, timeout: float | None = None) -> Resp:
+        """A client of the same server with a connection of its own (e.g. for a blocking call)."""
+        return Resp(self.host, self.port, self.db, self.password, self.username,
+                    self.timeout if timeout is None else timeout, self.connect_timeout)
+
     # ---- the connection -----------------------------------------------------------------
 
     async def _connect(self) -> _Protocol:
@@ -253,6 +258,12 @@ class Resp:
         if isinstance(reply, RespError):
             raise reply
         return reply
+
+    def abort(self) -> None:
+        """Drop the connection at once (a call still running on it fails; a later call opens a new one)."""
+        proto = self._proto
+        if proto is not None:
+            self._drop(proto)
 
     async def close(self) -> None:
         """Close the connection (a later call opens a new one)."""

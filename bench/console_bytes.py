@@ -1,25 +1,34 @@
 """Redis bytes per conversation with the console on after 3, 10 and 30 turns: the engine and the console's
-recorder in-process on real Redis (keys shaped like the web chat's, ``web:w`` + 32 hex), 20 conversations
-each, ``MEMORY USAGE`` of the session and console keys, and the share of the console's index of services.
-Flushes the Redis database it is given.
+recorder in-process on real Redis (keys shaped like the web chat's, ``web:w`` + 32 hex), ``--conversations``
+each (16 at a time), ``MEMORY USAGE`` of every key the run made, summed per kind of key (``s`` session, ``cv``
+transcript, the console's index) and divided by the conversations. Flushes the Redis database it is given.
 
-    TAMIN_NLU_ENCODER=off PYTHONPATH=$PWD .venv/bin/python bench/console_bytes.py redis://127.0.0.1:6412/9
+    TAMIN_NLU_ENCODER=off PYTHONPATH=$PWD .venv/bin/python bench/console_bytes.py redis://127.0.0.1:6412/9 \
+        --conversations 10000 --turns 3 10 30
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
-import sys
 import tempfile
 import uuid
+from collections import defaultdict
 from types import SimpleNamespace
 
 CODES = ["0016383230", "0023564806", "0036064548", "0041021150"]
-N = 20
 
 
-async def main(url: str) -> None:
+def kind_of(key: bytes) -> str:
+    """The kind of a key: ``s``, ``cv``, ``l``, or ``index`` for the console's sorted sets."""
+    rest = key.decode(errors="replace").split(":", 1)[-1]
+    if rest.startswith(("ci:", "console:idle")):
+        return "index"
+    return rest.split(":", 1)[0]
+
+
+async def main(url: str, n: int, turn_counts: list[int]) -> None:
     from bot.app import build_engine
     from bot.console.recorder import Recorder
     from bot.engine.hooks import MultiHooks
@@ -35,24 +44,40 @@ async def main(url: str) -> None:
     engine = build_engine(Settings(tamin_backend_url=None, redis_url=None, kavenegar_api_key=None,
                                    telegram_bot_token=None, bale_bot_token=None), store=store, hooks=multi)
     multi.add(Recorder(SimpleNamespace(state=SimpleNamespace(db=db, engine=engine)), store))
-    for turns in (3, 10, 30):
+
+    async def person(k: int, turns: int) -> None:
+        user = "w" + uuid.uuid4().hex
+        for text in ["سلام", "وضعیت مستمری", CODES[k % 4]] + ["09120000100"] * (turns - 3):
+            await engine.handle(Inbound(Channel.WEB, user, text=text))
+
+    for turns in turn_counts:
         await store.redis.flushdb()
-        for k in range(N):
-            user = "w" + uuid.uuid4().hex
-            for text in ["سلام", "وضعیت مستمری", CODES[k % 4]] + ["09120000100"] * (turns - 3):
-                await engine.handle(Inbound(Channel.WEB, user, text=text))
-        sizes = {k: await store.redis.memory_usage(k) or 0 async for k in store.redis.scan_iter(match="*")}
-        s = [v for k, v in sizes.items() if b":s:" in k]
-        c = [v for k, v in sizes.items() if b":cv:" in k]
-        idx = sum(v for k, v in sizes.items() if b"console:idle" in k)
-        print(json.dumps({"turns": turns, "sessions": len(s), "session_b": f"{min(s)}-{max(s)}", "cv_keys": len(c),
-                          "console_b": f"{min(c)}-{max(c)}" if c else "0",
-                          "session_plus_console_b": round((sum(s) + sum(c)) / N),
-                          "index_b_per_conversation": round(idx / N)}), flush=True)
+        for start in range(0, n, 16):
+            await asyncio.gather(*(person(k, turns) for k in range(start, min(n, start + 16))))
+        total: dict[str, int] = defaultdict(int)
+        keys: dict[str, int] = defaultdict(int)
+        sizes: dict[str, list[int]] = defaultdict(list)
+        async for key in store.redis.scan_iter(match="*", count=1000):
+            size = await store.redis.memory_usage(key, samples=0) or 0
+            kind = kind_of(key)
+            total[kind] += size
+            keys[kind] += 1
+            if kind in ("s", "cv"):
+                sizes[kind].append(size)
+        row = {"turns": turns, "conversations": n, "keys": dict(keys),
+               "bytes_per_conversation": {k: round(v / n, 1) for k, v in sorted(total.items())},
+               "all_keys_per_conversation": round(sum(total.values()) / n, 1)}
+        row.update({f"{k}_min_max": f"{min(v)}-{max(v)}" for k, v in sizes.items()})
+        print(json.dumps(row), flush=True)
     await store.redis.flushdb()
     await store.close()
     await db.dispose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "redis://127.0.0.1:6379/9"))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("url", nargs="?", default="redis://127.0.0.1:6379/9")
+    ap.add_argument("--conversations", type=int, default=20)
+    ap.add_argument("--turns", type=int, nargs="+", default=[3, 10, 30])
+    args = ap.parse_args()
+    asyncio.run(main(args.url, args.conversations, args.turns))

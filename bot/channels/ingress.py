@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from basics.masking import mask_value
+from basics.resp import Resp, RespError
 from bot.channels import ingress_lua as lua
 from bot.channels.deferral import Deferred, deferring
 
@@ -76,7 +77,7 @@ class _Lease:
     shard: str = ""  # the Redis ingress's key prefix of the person's shard
     head: Item | None = None  # the head item, when the claim read it already
     done: bool = False  # acked and handed back in one call (nothing left to release)
-    hinted: bool = False  # claimed where a wake-up pointed
+    index: int = -1  # the shard's number (what its wake-ups name)
 
 
 class Ingress(ABC):
@@ -363,11 +364,10 @@ BLOCK_MAX = 4.0  # the longest wait on the wake-up list (under the Redis client'
 
 
 class IdleSweeps:
-    """When a process's workers look through every shard: at once after work was found, else after a pause
-    that doubles from 50 ms up to ``idle_max`` seconds (and never past the next parked person or lease
-    known to be due). In between they block on the wake-up list, which the webhook writes to when
-    someone who had nothing waiting writes, so an idle bot costs a few Redis calls a second, not hundreds.
-    A wake-up that was lost is made up for by the next sweep (at most ``idle_max`` later)."""
+    """When a process's workers look through every shard (the safety net under the wake-ups): at once after
+    a sweep found work, else after a pause that doubles from 50 ms up to ``idle_max`` seconds (and never
+    past the next parked person or lease known to be due). Workers claim where wake-ups point; a wake-up
+    that was lost is made up for by the next sweep (at most ``idle_max`` later)."""
 
     FIRST = 0.05
 
@@ -385,7 +385,7 @@ class IdleSweeps:
         self.at = time.monotonic() + self.backoff
 
     def found(self) -> None:
-        """Work was found (or is known to wait): the next claim sweeps at once."""
+        """A sweep found work (a wake-up was lost, or a backlog): the next claim sweeps at once."""
         self.backoff, self.at = self.FIRST, 0.0
 
     def empty(self, next_ms: float) -> None:
@@ -409,12 +409,15 @@ def _str(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _hint(value: Any) -> int:
-    """The shard number a wake-up names (-1: none)."""
+def _hint(value: Any) -> tuple[int, bool]:
+    """The shard number a wake-up names (-1: none), and whether it is for someone who just wrote."""
+    if value is None:
+        return -1, False
+    text = _str(value)
     try:
-        return int(_str(value)) if value is not None else -1
+        return int(text.removesuffix("r")), not text.endswith("r")
     except ValueError:
-        return -1
+        return -1, False
 
 
 class RedisIngress(Ingress):
@@ -422,24 +425,30 @@ class RedisIngress(Ingress):
 
     The keys are spread over ``shards`` hash tags (``bot/channels/ingress_lua.py``), so on a Redis
     Cluster they live on every master; a person's keys are all in one shard, so their order holds.
+    On a plain Redis server the turn's calls go through the lean client (``basics.resp``: one pipelined
+    connection, and one connection per worker blocked on the wake-up list); on a Cluster through redis-py.
     """
 
     durable = True
 
     def __init__(self, redis, prefix: str = "tamin:ing", max_attempts: int = 4, backoff: float = 0.5,
                  lease: float = 6.0, dedup_seconds: int = 24 * 3600, shards: int = 16, congested: float = 1.0,
-                 idle_max: float = 8.0, **kw: Any) -> None:
+                 idle_max: float = 8.0, fast: Resp | None | bool = True, **kw: Any) -> None:
         super().__init__(max_attempts, backoff, lease, **kw)
         self.redis, self.prefix = redis, prefix
         self.shards = [f"{prefix}:{{{tag}}}" for tag in lua.shard_tags(max(int(shards), 1))]
         self.wake_key = f"{prefix}:{{wake}}"
         self.dedup_seconds, self.congested = dedup_seconds, congested
-        self._turn = random.randrange(len(self.shards))  # where the next claim starts looking
-        self._hinted = False
+        self._turn = random.randrange(len(self.shards))  # where the next sweep starts looking
         self.idle = IdleSweeps(idle_max)
         self._worker_id, self._tokens = uuid.uuid4().hex[:16], itertools.count()  # lease tokens: unique, cheap
         self._cluster = hasattr(redis, "get_nodes")  # a RedisCluster client
         self._scripts = {name: redis.register_script(src) for name, src in lua.SCRIPTS.items()}
+        if fast is True:
+            fast = None if self._cluster else Resp.like(redis)
+        self.fast: Resp | None = fast or None
+        self._blockers: list[Resp] = []  # idle lean connections for BLPOP (one per blocked worker)
+        self._keys = {p: [p, self.wake_key] if self.fast is not None else [p] for p in self.shards}
 
     @classmethod
     def from_url(cls, url: str, cluster: bool = False, **kw: Any) -> RedisIngress:
@@ -451,52 +460,101 @@ class RedisIngress(Ingress):
         return self.shards[lua.shard_of(user, len(self.shards))]
 
     async def _run(self, name: str, p: str, *args: Any) -> Any:
+        """A script on shard ``p`` (with the wake-up list as its second key on a plain Redis)."""
+        if self.fast is not None:
+            return await self.fast.script(lua.SCRIPTS[name], self._keys[p], [p, *args])
         return await self._scripts[name](keys=[p], args=[p, *args])
 
-    async def _wake(self, shard: int = -1) -> None:
-        """Tell an idle worker where there is work (a hint: a lost one costs at most a poll interval)."""
+    async def _wake(self, shard: int = -1, kind: str = "") -> None:
+        """Tell an idle worker where there is work (a hint: a lost one costs at most a sweep interval;
+        ``kind`` "r": not for someone who just wrote)."""
+        value = f"{shard}{kind}"
+        if self.fast is not None:
+            await self.fast.pipeline(("LPUSH", self.wake_key, value), ("LTRIM", self.wake_key, 0, lua.WAKE_MAX - 1))
+            return
         pipe = self.redis.pipeline(transaction=False)
-        pipe.lpush(self.wake_key, str(shard))
-        pipe.ltrim(self.wake_key, 0, 255)
+        pipe.lpush(self.wake_key, value)
+        pipe.ltrim(self.wake_key, 0, lua.WAKE_MAX - 1)
         await pipe.execute()
+
+    async def _woken(self, n: int, got: int, kind: str = "r") -> None:
+        """After a script answered ``got``: push the wake-up it could not (3: on a Cluster)."""
+        if got == 3:
+            with contextlib.suppress(Exception):  # only a hint: the next sweep makes up for a lost one
+                await self._wake(n, kind)
 
     async def accept(self, item: Item) -> bool:
         n = lua.shard_of(item.user, len(self.shards))
-        got = int(await self._run("accept", self.shards[n], item.user, item.id, self.dedup_seconds, item.entry()))
-        if got == 2:
-            with contextlib.suppress(Exception):  # queued already; the wake is only a hint
-                await self._wake(n)
+        got = int(await self._run("accept", self.shards[n], item.user, item.id, self.dedup_seconds, item.entry(), n))
+        await self._woken(n, got, "")
         return got > 0
 
-    async def _claim_once(self, hint: int = -1) -> tuple[_Lease | None, float]:
-        """Look at the hinted shard, then every shard once from the next in turn; (lease, ms until one
-        is due, or -1)."""
+    async def _claim(self, wait: float) -> _Lease | None:
+        """Claim where a wake-up points; look through every shard only when the safety net's sweep is due
+        and no wake-up waits (so someone who just wrote is not served after a backlog the sweeps find)."""
+        hint, fresh = -1, False
+        if self.idle.sweep_due():
+            hint, fresh = await self._next_wake(0)
+            if hint < 0:
+                lease = await self._sweep()
+                if lease is not None:
+                    return lease
+        if hint < 0:
+            hint, fresh = await self._next_wake(self.idle.pause(wait))
+        if 0 <= hint < len(self.shards):
+            lease, _ = await self._claim_in(hint, f"{self._worker_id}{next(self._tokens)}", fresh)
+            return lease
+        if self.idle.sweep_due():
+            return await self._sweep()
+        return None
+
+    async def _next_wake(self, timeout: float) -> tuple[int, bool]:
+        """The next wake-up (``_hint``), waiting up to ``timeout`` s for one (0: not at all; (-1, False):
+        none came)."""
+        if timeout <= 0:
+            if self.fast is not None:
+                return _hint(await self.fast.call("LPOP", self.wake_key))
+            return _hint(await self.redis.lpop(self.wake_key))
+        if self.fast is None:
+            got = await self.redis.blpop([self.wake_key], timeout=timeout)
+            return _hint(got[1] if got else None)
+        blocker = self._blockers.pop() if self._blockers else self.fast.another(timeout=BLOCK_MAX + 2.0)
+        try:
+            got = await blocker.call("BLPOP", self.wake_key, f"{timeout:.3f}")
+        except BaseException:
+            blocker.abort()  # the connection may still be blocked in BLPOP: never lend it again
+            raise
+        self._blockers.append(blocker)
+        return _hint(got[1] if got else None)
+
+    async def _sweep(self) -> _Lease | None:
+        """Look through every shard once from the next in turn (one round trip of read-only probes), claim
+        where someone is waiting."""
+        self.idle.sweeping()
         token, n, wait = f"{self._worker_id}{next(self._tokens)}", len(self.shards), -1.0
         start, self._turn = self._turn, (self._turn + 1) % n
-        if 0 <= hint < n:
-            lease, ms = await self._claim_in(hint, token, True)
-            if lease is not None:
-                lease.hinted = True
-                return lease, 0.0
-            wait = ms
         order = [(start + k) % n for k in range(n)]
-        probes = await self._probe(order)  # one round trip tells which shards have anyone to claim
-        for s, ms in zip(order, probes, strict=True):
+        for s, ms in zip(order, await self._probe(order), strict=True):
             if ms == 0:
-                lease, ms = await self._claim_in(s, token, False)
+                lease, ms = await self._claim_in(s, token)
                 if lease is not None:
-                    return lease, 0.0
+                    self.idle.found()  # found without a wake-up (a lost one, or a backlog): look again at once
+                    return lease
             if ms >= 0 and (wait < 0 or ms < wait):
                 wait = ms
-        return None, wait
+        self.idle.empty(wait)
+        return None
 
-    async def _claim_in(self, s: int, token: str, hinted: bool) -> tuple[_Lease | None, float]:
-        """Claim someone in shard ``s`` (with their head item); (lease, 0) or (None, ms until one is due)."""
+    async def _claim_in(self, s: int, token: str, fresh: bool = False) -> tuple[_Lease | None, float]:
+        """Claim someone in shard ``s`` (with their head item; ``fresh``: a fresh turn, for the wake-up of
+        someone who just wrote); (lease, 0) or (None, ms until one is due)."""
         res = await self._run("claim_head", self.shards[s], token, int(self.lease * 1000),
-                              int(self.congested * 1000), "1" if hinted else "")
+                              int(self.congested * 1000), s, "1" if fresh else "")
         if int(res[0]):
-            lease = _Lease(_str(res[1]), token, shard=self.shards[s])
-            lease.head = self._item(res[2:], counted=True)
+            if res[2]:  # the claim took someone without a wake-up of their own while more wait
+                await self._woken(s, 3)
+            lease = _Lease(_str(res[1]), token, shard=self.shards[s], index=s)
+            lease.head = self._item(res[3:], counted=True)
             return lease, 0.0
         return None, float(_str(res[1]))
 
@@ -505,6 +563,15 @@ class RedisIngress(Ingress):
         from redis.exceptions import NoScriptError  # here: a server without Redis never imports redis-py
 
         probe = self._scripts["probe"]
+        if self.fast is not None:
+            sha = self.fast.sha(lua.PROBE)
+            got = await self.fast.pipeline(*[("EVALSHA", sha, 1, self.shards[s], self.shards[s]) for s in order])
+            if any(isinstance(x, RespError) for x in got):
+                if not again or not all(str(x).startswith("NOSCRIPT") for x in got if isinstance(x, RespError)):
+                    raise next(x for x in got if isinstance(x, RespError))
+                await self.fast.call("SCRIPT", "LOAD", lua.PROBE)  # a restarted or flushed Redis forgot it
+                return await self._probe(order, again=False)
+            return [float(x) for x in got]
         if self._cluster:  # a Cluster pipeline refuses EVALSHA: the probes go at once, each to its master
             return [float(x) for x in await asyncio.gather(*(self._run("probe", self.shards[s]) for s in order))]
         pipe = self.redis.pipeline(transaction=False)
@@ -518,29 +585,6 @@ class RedisIngress(Ingress):
             probe.sha = await self.redis.script_load(probe.script)
             return await self._probe(order, again=False)
         return [float(x) for x in got]
-
-    async def _claim(self, wait: float) -> _Lease | None:
-        hint = -1
-        self._hinted = not self._hinted
-        if self._hinted:  # every other claim goes where someone just wrote (never all: the rest still rotate)
-            hint = _hint(await self.redis.lpop(self.wake_key))
-        if hint >= 0 or self.idle.sweep_due():
-            lease = await self._sweep(hint)
-            if lease is not None:
-                return lease
-        got = await self.redis.blpop([self.wake_key], timeout=self.idle.pause(wait))
-        if got is None and not self.idle.sweep_due():
-            return None
-        return await self._sweep(_hint(got[1]) if got else -1)
-
-    async def _sweep(self, hint: int) -> _Lease | None:
-        self.idle.sweeping()
-        lease, next_ms = await self._claim_once(hint)
-        if lease is None:
-            self.idle.empty(next_ms)
-        elif not lease.hinted:  # found without a wake-up (a backlog): more may wait, look again at once
-            self.idle.found()
-        return lease
 
     async def _head(self, lease: _Lease) -> Item | None:
         if lease.head is not None:  # read by the claim
@@ -563,27 +607,20 @@ class RedisIngress(Ingress):
                     fails=int(res[4]), since=float(res[5]), counted=counted)
 
     async def _progress(self, lease: _Lease, item: Item) -> None:
-        key = f"{lease.shard}:p:{item.id}"
-        fields: dict[str, Any] = {"attempts": item.attempts, "sent": item.sent, "fails": item.fails,
-                                  "since": item.since}
-        if item.ops is not None:
-            fields["ops"] = json.dumps(item.ops, ensure_ascii=False)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, mapping=fields)
-        pipe.expire(key, 7 * 24 * 3600)
-        await pipe.execute()
+        ops = "" if item.ops is None else json.dumps(item.ops, ensure_ascii=False)
+        await self._run("progress", lease.shard, item.id, item.attempts, item.sent, item.fails, repr(item.since),
+                        ops, "" if item.ops is None else "1")
 
     async def _ack(self, lease: _Lease, item: Item, dead: str | None = None) -> None:
         record = ""
         if dead is not None:
             record = json.dumps({"item": json.loads(item.entry()), "entry": item.entry(), "error": dead,
                                  "at": time.time()}, ensure_ascii=False)
-        got = int(await self._run("ack_release", lease.shard, lease.user, lease.token, item.id, record))
+        got = int(await self._run("ack_release", lease.shard, lease.user, lease.token, item.id, record, lease.index))
         lease.done = True  # handed back with the ack
         if not got:
             log.warning("ack of %s refused: the lease of %s was lost", item.id, masked(lease.user))
-        elif got == 2:
-            self.idle.found()  # the person has more waiting (no wake-up was written for it): look again now
+        await self._woken(lease.index, got)  # the person has more waiting: a wake-up for them
 
     async def _renew(self, lease: _Lease) -> bool:
         return bool(await self._run("renew", lease.shard, lease.user, lease.token, int(self.lease * 1000)))
@@ -591,8 +628,8 @@ class RedisIngress(Ingress):
     async def _release(self, lease: _Lease) -> None:
         if lease.done:
             return
-        if int(await self._run("release", lease.shard, lease.user, lease.token)) == 2:
-            self.idle.found()  # the person has more waiting (no wake-up was written for it): look again now
+        await self._woken(lease.index, int(await self._run("release", lease.shard, lease.user, lease.token,
+                                                           lease.index)))
 
     async def _park(self, lease: _Lease, seconds: float) -> None:
         await self._run("park", lease.shard, lease.user, lease.token, max(int(seconds * 1000), 1))
@@ -654,6 +691,11 @@ class RedisIngress(Ingress):
         return moved
 
     async def aclose(self) -> None:
+        for client in [self.fast, *self._blockers]:
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.close()
+        self._blockers.clear()
         with contextlib.suppress(Exception):
             await self.redis.aclose()
 

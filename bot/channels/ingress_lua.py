@@ -22,9 +22,13 @@ turn goes to the person who wrote LAST (adaptive LIFO, as in Facebook's "Fail at
 who write now are answered at once instead of behind the whole backlog, and the backlog still gets
 half of the fresh turns, oldest first, and a third of all turns through ``ready``.
 
-A person who had nothing waiting also leaves their shard's number in the ``{wake}`` list: an idle
-worker wakes up on it, and a busy one takes every other claim from the shard it names (a fresh turn),
-so someone who just wrote is not kept waiting by the rotation over the shards either.
+Wake-ups: every person who becomes claimable without a wake-up of their own leaves their shard's number
+in the ``{wake}`` list, and workers claim where a wake-up points (they look through every shard only as a
+safety net, on a timer): a person who had nothing waiting when they wrote (ACCEPT), a person who still has
+more waiting after an item was done (ACK_RELEASE, RELEASE), and, after a claim took someone from
+``urgent`` (who have no wake-up of their own), the rest of that shard. On a plain Redis server the
+scripts push the wake-up themselves (the ``{wake}`` list is their second key); on a Redis Cluster, where a
+script reaches one slot only, they answer that one is due and the worker pushes it.
 """
 
 from __future__ import annotations
@@ -37,8 +41,21 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# ARGV: p, user, id, dedup seconds, entry. 0: a duplicate; 1: queued; 2: queued, the person was idle.
 # ms until the first parked person or lease of shard p is due (-1: none); needs NOW's ``now``.
+WAKE_MAX = 4096  # wake-ups kept (one per claimable person; past that a lost one is made up for by a sweep)
+
+# Push a wake-up naming shard ``shard`` (its number; with an ``r`` after it when it is not for someone who
+# just wrote) when the {wake} list is this script's KEYS[2] (a plain Redis);
+# true when it was pushed, false when the caller has to (a Cluster).
+WAKE = f"""
+local function wake(shard)
+  if #KEYS < 2 then return false end
+  redis.call('LPUSH', KEYS[2], shard)
+  redis.call('LTRIM', KEYS[2], 0, {WAKE_MAX - 1})
+  return true
+end
+"""
+
 NEXT_DUE = """
 local function next_due(p)
   local wait = -1
@@ -53,7 +70,9 @@ local function next_due(p)
 end
 """
 
-ACCEPT = NOW + """
+# ARGV: p, user, id, dedup seconds, entry, shard number. 0: a duplicate; 1: queued; 2: queued, the person
+# was idle and the wake-up is pushed; 3: the same, the caller pushes the wake-up (a Cluster).
+ACCEPT = NOW + WAKE + """
 local p = ARGV[1]
 if ARGV[3] ~= '' then
   if not redis.call('SET', p .. ':seen:' .. ARGV[3], '1', 'NX', 'EX', ARGV[4]) then return 0 end
@@ -61,14 +80,17 @@ end
 redis.call('RPUSH', p .. ':in:' .. ARGV[2], ARGV[5])
 if redis.call('SADD', p .. ':sched', ARGV[2]) == 1 then
   redis.call('ZADD', p .. ':fresh', now, ARGV[2])
-  return 2
+  if wake(ARGV[6]) then return 2 end
+  return 3
 end
 return 1
 """
 
-# ARGV: p, token, lease ms, congested ms, '1' when sent by the hint of a person who just wrote (a fresh
-# turn, whoever is due). {1, user} or {0, ms until something is due (-1: nothing)}.
-CLAIM = NOW + NEXT_DUE + """
+# ARGV: p, token, lease ms, congested ms, shard number, '1' when sent by the wake-up of a person who just
+# wrote (a fresh turn, whoever is due; other claims share the turns by the shard's counter). {1, user, wake} or {0, ms until something is due
+# (-1: nothing)}; ``wake`` is '1' when the caller has to push a wake-up for the shard (the claim took someone
+# from ``urgent``, who had no wake-up of their own, and more are claimable: on a Cluster).
+CLAIM = NOW + WAKE + NEXT_DUE + """
 local p = ARGV[1]
 local due = redis.call('ZRANGEBYSCORE', p .. ':later', '-inf', now, 'LIMIT', 0, 100)
 for i = #due, 1, -1 do
@@ -82,9 +104,14 @@ for i = #gone, 1, -1 do
   redis.call('LPUSH', p .. ':urgent', gone[i])
 end
 local user = redis.call('LPOP', p .. ':urgent')
+local more = ''
+if user and (redis.call('LLEN', p .. ':urgent') > 0 or redis.call('ZCARD', p .. ':fresh') > 0
+             or redis.call('LLEN', p .. ':ready') > 0) and not wake(ARGV[5] .. 'r') then
+  more = '1'
+end
 if not user then
   local c = 1
-  if ARGV[5] ~= '1' then
+  if ARGV[6] ~= '1' then
     c = redis.call('INCR', p .. ':turn')
     if c >= 1000000000 then redis.call('SET', p .. ':turn', 0) end
   end
@@ -107,15 +134,15 @@ if not user then
 end
 redis.call('ZADD', p .. ':leases', now + tonumber(ARGV[3]), user)
 redis.call('HSET', p .. ':owners', user, ARGV[2])
-return {1, user}
+return {1, user, more}
 """
 
 # CLAIM, then the claimed person's head item read at once (one round trip). A head not being sent yet
 # has its engine run counted here (attempts + 1, before the work, so a crash loop still ends in the
-# dead list). {1, user, entry, attempts, ops, sent, fails, since}; {0, ms} as CLAIM; {0, '0'} when the
+# dead list). {1, user, wake, entry, attempts, ops, sent, fails, since}; {0, ms} as CLAIM; {0, '0'} when the
 # person had nothing left (they are unscheduled, and the caller looks further).
 CLAIM_HEAD = CLAIM.replace("""redis.call('HSET', p .. ':owners', user, ARGV[2])
-return {1, user}""", """redis.call('HSET', p .. ':owners', user, ARGV[2])
+return {1, user, more}""", """redis.call('HSET', p .. ':owners', user, ARGV[2])
 local entry = redis.call('LINDEX', p .. ':in:' .. user, 0)
 if not entry then
   redis.call('ZREM', p .. ':leases', user)
@@ -130,7 +157,7 @@ if not v[2] then
   attempts = redis.call('HINCRBY', key, 'attempts', 1)
   redis.call('EXPIRE', key, 604800)
 end
-return {1, user, entry, tostring(attempts), v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0'}""")
+return {1, user, more, entry, tostring(attempts), v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0'}""")
 
 HEAD = """
 local p, user = ARGV[1], ARGV[2]
@@ -171,9 +198,10 @@ if redis.call('LLEN', p .. ':urgent') > 0 or redis.call('ZCARD', p .. ':fresh') 
 return next_due(p)
 """
 
-# ACK, then RELEASE (one round trip after the last send). 0: the lease was lost (nothing done);
-# 1: done, nothing more waits; 2: done, more waits (the person is at the end of ``ready``).
-ACK_RELEASE = """
+# ACK, then RELEASE (one round trip after the last send). ARGV: p, user, token, id, dead record, shard
+# number. 0: the lease was lost (nothing done); 1: done, nothing more waits; 2: done, more waits (the person
+# is at the end of ``ready``, the wake-up pushed); 3: the same, the caller pushes the wake-up (a Cluster).
+ACK_RELEASE = WAKE + """
 local p, user = ARGV[1], ARGV[2]
 if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
 local box = p .. ':in:' .. user
@@ -190,9 +218,19 @@ redis.call('ZREM', p .. ':leases', user)
 redis.call('HDEL', p .. ':owners', user)
 if redis.call('LLEN', box) > 0 then
   redis.call('RPUSH', p .. ':ready', user)
-  return 2
+  if wake(ARGV[6] .. 'r') then return 2 end
+  return 3
 end
 redis.call('SREM', p .. ':sched', user)
+return 1
+"""
+
+# The head item's progress. ARGV: p, id, attempts, sent, fails, since, ops ('' with ARGV[8] ~= '1': unchanged).
+PROGRESS = """
+local key = ARGV[1] .. ':p:' .. ARGV[2]
+redis.call('HSET', key, 'attempts', ARGV[3], 'sent', ARGV[4], 'fails', ARGV[5], 'since', ARGV[6])
+if ARGV[8] == '1' then redis.call('HSET', key, 'ops', ARGV[7]) end
+redis.call('EXPIRE', key, 604800)
 return 1
 """
 
@@ -203,15 +241,17 @@ redis.call('ZADD', p .. ':leases', 'XX', now + tonumber(ARGV[4]), user)
 return 1
 """
 
-# After one item: more waiting -> the END of ready (round-robin between people); none -> unscheduled.
-RELEASE = """
+# After one item: more waiting -> the END of ready (round-robin between people; 2 or 3 as ACK_RELEASE);
+# none -> unscheduled. ARGV: p, user, token, shard number.
+RELEASE = WAKE + """
 local p, user = ARGV[1], ARGV[2]
 if redis.call('HGET', p .. ':owners', user) ~= ARGV[3] then return 0 end
 redis.call('ZREM', p .. ':leases', user)
 redis.call('HDEL', p .. ':owners', user)
 if redis.call('LLEN', p .. ':in:' .. user) > 0 then
   redis.call('RPUSH', p .. ':ready', user)
-  return 2
+  if wake(ARGV[4] .. 'r') then return 2 end
+  return 3
 end
 redis.call('SREM', p .. ':sched', user)
 return 1
@@ -252,7 +292,7 @@ return #ARGV - 2
 """
 
 SCRIPTS = {"accept": ACCEPT, "claim": CLAIM, "claim_head": CLAIM_HEAD, "head": HEAD, "ack": ACK,
-           "ack_release": ACK_RELEASE, "probe": PROBE, "renew": RENEW, "release": RELEASE, "park": PARK, "redrive": REDRIVE,
+           "ack_release": ACK_RELEASE, "probe": PROBE, "progress": PROGRESS, "renew": RENEW, "release": RELEASE, "park": PARK, "redrive": REDRIVE,
            "adopt": ADOPT}
 
 

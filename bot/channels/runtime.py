@@ -7,6 +7,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
+from basics.resp import Resp
 from bot.channels.config import ChannelSettings
 from bot.channels.ingress import Ingress, Item, MemoryIngress, RedisIngress, redis_client
 from bot.channels.limiter import Limiter, MemoryLimiter, RedisLimiter
@@ -45,13 +46,14 @@ class Runtime:
                  "send_give_up": self.cfg.ingress_send_give_up_seconds}
         if settings.redis_url:
             self._redis = redis_client(settings.redis_url, bool(getattr(settings, "redis_cluster", False)))
-            self.ingress: Ingress = RedisIngress(self._redis, prefix=self.cfg.ingress_prefix,
+            fast = Resp.like(self._redis)  # one lean connection for the ingress and the limiter (None on a Cluster)
+            self.ingress: Ingress = RedisIngress(self._redis, prefix=self.cfg.ingress_prefix, fast=fast,
                                                  dedup_seconds=self.cfg.ingress_dedup_seconds,
                                                  shards=self.cfg.ingress_shards,
                                                  congested=self.cfg.ingress_congested_seconds,
                                                  idle_max=self.cfg.ingress_idle_sweep_max_seconds, **retry)
             self.limiter: Limiter = RedisLimiter(self._redis, self.cfg.rate_global_per_second,
-                                                 self.cfg.rate_chat_per_second, self.cfg.rate_chat_burst)
+                                                 self.cfg.rate_chat_per_second, self.cfg.rate_chat_burst, fast=fast)
         else:
             self.ingress = MemoryIngress(**retry)
             self.limiter = MemoryLimiter(self.cfg.rate_global_per_second, self.cfg.rate_chat_per_second,

@@ -6,11 +6,13 @@ per turn in one round trip. Keys an older version wrote (``cb:`` list, ``cm:`` h
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
+
+from bot.console import index
 
 MAX_ENTRIES = 40  # entries of a conversation kept in the database once a human holds it
 MAX_BYTES = 252  # bytes of a conversation's Redis value (first line, then the newest compact lines that fit): one 256 B allocation
@@ -18,7 +20,6 @@ HEAD_ROOM = 64  # bytes a first line «flow|step|last seen|held» may take; a tu
 BUFFER_TTL = 2 * 3600  # the transcript of a conversation nobody handed over is forgotten after this
 META_TTL = 24 * 3600  # the service step, kept as long as the engine keeps the session
 MAX_MEMORY_CONVERSATIONS = 10_000
-SHARDS = 8  # the index of conversations inside a service, spread over Redis Cluster slots
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +158,11 @@ local function put(key, f, s, t, h, body, ttl)
 end
 """
 
-# KEYS: the conversation, its session, an older version's meta hash. ARGV: flow, now, cutoff, buffer ttl,
-# meta ttl, max bytes, the line.
+# KEYS: the conversation, its session, an older version's meta hash[, the index's sorted set]. ARGV: flow,
+# now, cutoff, buffer ttl, meta ttl, max bytes, the line[, the index's member] (the index is written first,
+# so a sweep never drops a fresh service from it).
 _TURN = _SPLIT + """
+if ARGV[1] ~= '' and KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[8]) end
 local raw = redis.call('GET', KEYS[1])
 local f, s, t, h, body = split(raw)
 if not raw then
@@ -243,6 +246,7 @@ class RedisBuffer:
     slot, written by one script), plus an index of conversations inside a service."""
 
     def __init__(self, store, ttl: int = BUFFER_TTL, meta_ttl: int | None = None, max_bytes: int = MAX_BYTES) -> None:
+        self.store = store
         self.redis = store.redis
         self.prefix = store.prefix
         self.ttl = ttl
@@ -258,9 +262,6 @@ class RedisBuffer:
     def _session(self, key: str) -> str:
         return self._session_key("s", key) if self._session_key else self._key("s", key)
 
-    def _shard(self, key: str) -> str:
-        n = zlib.crc32(key.encode()) % SHARDS
-        return f"{self.prefix}console:idle:{{console-idle-{n}}}"
 
     async def _load(self) -> None:
         for name, body in (("turn", _TURN), ("note", _NOTE), ("held", _HELD), ("claim", _CLAIM), ("prune", _PRUNE)):
@@ -283,25 +284,46 @@ class RedisBuffer:
                 await self._load()
         return []
 
-    async def record(self, key: str, channel: str, line: str | None, flow: str | None, now: float,
-                     cutoff: float) -> Recorded:
-        """One round trip: index the service, note its step, append the line, read the held mark."""
+    def _turn_call(self, key: str, line: str | None, flow: str | None, now: float, cutoff: float,
+                   indexed: bool) -> tuple[list, list]:
         keys = [self._key("cv", key), self._session(key), self._key("cm", key)]
         args = [flow or "", str(int(now)), repr(cutoff), self.ttl, self.meta_ttl, self.max_bytes, line or ""]
-        if self.fast is not None:
-            # the index first, so a sweep between the two never drops a fresh service from it
-            before = (("ZADD", self._shard(key), repr(now), key),) if flow else ()
-            res = await self.fast.script(_TURN, keys, args, before)
-        else:
-            def build(pipe) -> None:
-                if flow:  # first, so a sweep between the two never drops a fresh service from the index
-                    pipe.zadd(self._shard(key), {key: now})
-                pipe.evalsha(self._sha["turn"], len(keys), *keys, *args)
+        if indexed:
+            keys.append(index.shard(self.prefix, key))
+            args.append(index.pack(key))
+        return keys, args
 
-            res = (await self._run(build))[-1]
+    def ride(self, key: str, line: str | None, flow: str | None, now: float, cutoff: float) -> asyncio.Future | None:
+        """The turn's write, riding on the session's save and release (one round trip for both) where the
+        store can carry it: a future of what ``recorded`` reads, or None (then ``record`` after the turn)."""
+        ride = getattr(self.store, "ride", None)
+        if ride is None:
+            return None
+        return ride(key, _TURN, *self._turn_call(key, line, flow, now, cutoff, True))
+
+    @staticmethod
+    def recorded(key: str, channel: str, res) -> Recorded:
+        """What a turn's write replied: the held mark, and the service it found left before it."""
         held, fl, step, at = (_s(v) for v in res)
         left = Left(key, channel_of(key) or channel, fl, step or None, float(at)) if fl else None
         return Recorded(held == "1", left)
+
+    async def record(self, key: str, channel: str, line: str | None, flow: str | None, now: float,
+                     cutoff: float) -> Recorded:
+        """One round trip: index the service, note its step, append the line, read the held mark."""
+        if self.fast is not None:
+            keys, args = self._turn_call(key, line, flow, now, cutoff, True)
+            res = await self.fast.script(_TURN, keys, args)
+        else:  # the index's sorted set may live in another Cluster slot: its own command, first
+            keys, args = self._turn_call(key, line, flow, now, cutoff, False)
+
+            def build(pipe) -> None:
+                if flow:
+                    pipe.zadd(index.shard(self.prefix, key), {index.pack(key): int(now)})
+                pipe.evalsha(self._sha["turn"], len(keys), *keys, *args)
+
+            res = (await self._run(build))[-1]
+        return self.recorded(key, channel, res)
 
     async def note(self, key: str, line: str) -> None:
         """Append a line that is not a turn (an agent's reply, a notice)."""
@@ -341,19 +363,30 @@ class RedisBuffer:
 
     async def claim_left(self, cutoff: float, limit: int = 1000) -> list[Left]:
         """Services untouched since ``cutoff``, each handed out once across every process."""
-        out: list[Left] = []
-        for n in range(SHARDS):
-            shard = f"{self.prefix}console:idle:{{console-idle-{n}}}"
-            members = [_s(m) for m in await self.redis.zrangebyscore(shard, "-inf", f"({cutoff!r}", start=0, num=limit)]
-            if not members:
-                continue
+        shards = [(index.shard_name(self.prefix, n), True) for n in range(index.SHARDS)]
+        shards += [(index.old_shard_name(self.prefix, n), False) for n in range(index.OLD_SHARDS)]
+        found: list[tuple[str, list[bytes], list[str]]] = []
+        for i in range(0, len(shards), 256):  # the index's sets, 256 a round trip
+            part = shards[i:i + 256]
 
-            def claims(pipe, members=members) -> None:
-                for key in members:
+            def ranges(pipe, part=part) -> None:
+                for name, _ in part:
+                    pipe.zrangebyscore(name, "-inf", f"({cutoff!r}", start=0, num=limit)
+
+            for (name, packed), members in zip(part, await self._run(ranges), strict=True):
+                if members:
+                    found.append((name, members, [index.unpack(m) if packed else _s(m) for m in members]))
+        out: list[Left] = []
+        for shard, members, keys in found:
+            if len(out) >= limit:
+                break
+
+            def claims(pipe, keys=keys) -> None:
+                for key in keys:
                     pipe.evalsha(self._sha["claim"], 2, self._key("cv", key), self._key("cm", key), repr(cutoff),
                                  self.ttl)
 
-            for key, res in zip(members, await self._run(claims), strict=True):
+            for key, res in zip(keys, await self._run(claims), strict=True):
                 if res:
                     fl, step, at = (_s(v) for v in res[:3])
                     out.append(Left(key, channel_of(key), fl, step or None, float(at)))

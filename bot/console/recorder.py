@@ -108,6 +108,23 @@ class Recorder(Hooks):
         self._next_tick = 0.0
         self._events: list[dict] = []  # service events (their columns) waiting for the next batched write
         self._flusher: asyncio.Task | None = None
+        self._ticker: asyncio.Task | None = None
+        self._riding: dict[int, asyncio.Future] = {}  # turns whose write rides on their session's save
+
+    async def saving(self, inbound: Inbound, out: list[Outbound], flow: str | None) -> None:
+        """Inside the person's lock, before the save: the turn's line rides on the session's save and
+        release where the store can carry it (one round trip a turn, as with the console off)."""
+        ride = getattr(self.buffer, "ride", None)
+        if ride is None:
+            return
+        now = time.time()
+        line = self.render.turn_line(now, inbound, out, variant_for(inbound.channel.value),
+                                     self.buffer.max_bytes - HEAD_ROOM)
+        fut = ride(inbound.key, line, flow, now, now - ABANDON_AFTER)
+        if fut is not None:
+            turn = id(inbound)
+            self._riding[turn] = fut
+            fut.add_done_callback(lambda f: f.exception() is not None and self._riding.pop(turn, None))
 
     @property
     def db(self) -> Database:
@@ -115,12 +132,18 @@ class Recorder(Hooks):
 
     async def turn(self, inbound: Inbound, out: list[Outbound], flow: str | None) -> None:
         now = time.time()
-        if now >= self._next_tick:
+        if now >= self._next_tick:  # the sweep runs beside the turns, never inside one
             self._next_tick = now + self.TICK
-            await self.tick()
-        line = self.render.turn_line(now, inbound, out, variant_for(inbound.channel.value),
-                                     self.buffer.max_bytes - HEAD_ROOM)
-        rec = await self.buffer.record(inbound.key, inbound.channel.value, line, flow, now, now - ABANDON_AFTER)
+            if self._ticker is None or self._ticker.done():
+                self._ticker = asyncio.get_running_loop().create_task(self.tick())
+        riding = self._riding.pop(id(inbound), None)
+        if riding is not None and riding.done() and riding.exception() is None:
+            rec = self.buffer.recorded(inbound.key, inbound.channel.value, riding.result())
+        else:  # not carried by the save (memory, Cluster, redis-py), or that write failed
+            line = self.render.turn_line(now, inbound, out, variant_for(inbound.channel.value),
+                                         self.buffer.max_bytes - HEAD_ROOM)
+            rec = await self.buffer.record(inbound.key, inbound.channel.value, line, flow, now,
+                                           now - ABANDON_AFTER)
         if rec.left is not None:
             await self._abandoned([rec.left])
         if rec.held:  # the database rows of a held conversation keep the rendered entries, whole

@@ -17,6 +17,7 @@ from bot.engine.fmt import mask_code
 from bot.engine.followup import (
     CERTIFICATE_SERVICES,
     answer_about_step,
+    asks_what_is,
     asks_why_refused,
     explain_refusal,
     follow_up_kind,
@@ -28,15 +29,20 @@ from bot.engine.followup import (
 from bot.engine.linked import carry_over
 from bot.engine.messages import Channel, Choice, Inbound, Outbound
 from bot.engine.numbering import number_choices, typed_number
+from bot.engine.relative import tell_own_data_only
 from bot.engine.runner import RETRY_STEP, Outcome, advance, prompt
 from bot.engine.session import FlowState
+from bot.engine.several import THEN, other_service
 from bot.engine.store import StoreUnavailable
 from bot.engine.understand import INTENT_COMMANDS, command_of
+from bot.engine.verify_code import answer_code, code_in
 
 log = logging.getLogger("tamin.engine")
 
-SMALL_TALK = {"greet": "engine.greeting", "goodbye": "engine.goodbye", "thanks": "engine.thanks"}
-IN_FLOW_SMALL_TALK = {"greet": "engine.greet_in_flow", "thanks": "engine.thanks_in_flow"}
+SMALL_TALK = {"greet": "engine.greeting", "goodbye": "engine.goodbye", "thanks": "engine.thanks",
+              "still_there": "engine.still_there"}
+IN_FLOW_SMALL_TALK = {"greet": "engine.greet_in_flow", "thanks": "engine.thanks_in_flow",
+                      "still_there": "engine.still_there_in_flow"}
 INFO = {
     "registration": "info.registration", "notifications": "info.notifications",
     "faq_documents": "info.faq_documents", "faq_cost": "info.faq_cost", "faq_why": "info.faq_why",
@@ -141,6 +147,8 @@ class Engine:
             session.choices = [c.id for m in ctx.out for c in m.choices]
             if inbound.channel is Channel.SMS:
                 number_choices(session, ctx.out)
+            if self.deps.events is not None:
+                await self.deps.events.saving(inbound, ctx.out, session.flow.name if session.flow else None)
             await self.deps.store.save(inbound.key, session)
         return ctx
 
@@ -255,6 +263,9 @@ class Engine:
 
     async def understand(self, turn: Turn) -> bool:
         """Outside a service: understand what the person wants (always answers)."""
+        if (cert := code_in(turn.raw)) is not None:  # the raw text: normalizing folds «ZZZZ» to «z»
+            await answer_code(turn.ctx, self.deps.api, cert, self._menu_button(turn.ctx))
+            return True
         await self._understand(turn.ctx, turn.text)
         return True
 
@@ -312,7 +323,13 @@ class Engine:
             return
         if events is not None:
             await events.flow_ended(ctx.inbound, flow.name, "done", None)
+        then = s.flow.slots.get(THEN) if s.flow else None
         s.flow = None
+        if then in self.flows and then != flow.name:  # the other service asked with this one: offered now
+            title = ctx.text(self.flows[then].title)
+            ctx.say("engine.then_offer", title=title, choices=[
+                Choice(f"svc:{then}", title), *([] if ctx.channel is Channel.SMS else self._menu_button(ctx))])
+            return
         if s.suspended and not self._recent(s.suspended):
             s.suspended = None  # left too long ago: no «ادامه …؟» after this service
         offer = bool(s.suspended) and s.suspended.name in self.flows and ctx.channel is not Channel.SMS
@@ -341,7 +358,7 @@ class Engine:
         if parsed.confidence < self.deps.nlu.threshold:
             return False
         step = flow.plan[ctx.session.flow.step] if ctx.session.flow.step < len(flow.plan) else None
-        if answer_about_step(ctx, step, parsed.intent):
+        if answer_about_step(ctx, step, parsed.intent, answer.text):
             return True
         if parsed.intent in INTENT_COMMANDS and parsed.confidence >= 0.7:
             raise _Command(INTENT_COMMANDS[parsed.intent])
@@ -387,6 +404,7 @@ class Engine:
         forget_refusal(ctx)
         self._prefill(ctx, text)
         self._take_entities(ctx, self.flows[name], entities or [])
+        tell_own_data_only(ctx, name, self.flows[name].identity, text)
         if self.deps.events is not None:
             await self.deps.events.flow_started(ctx.inbound, name)
         await self._continue(ctx, None)
@@ -454,7 +472,13 @@ class Engine:
         if self._follow_up(ctx, text, intent):
             return
         if intent in self.flows:
-            await self._start(ctx, intent, text, entities=parsed.entities)
+            if asks_what_is(text) and has(f"about.{intent}"):  # «افراد تبعی یعنی چی؟»: said, then the service
+                ctx.say(f"about.{intent}")
+            then = await other_service(self.deps.nlu, text, intent, self.flows)
+            if then is not None and ctx.channel is not Channel.SMS:
+                ctx.say("engine.two_services", first=ctx.text(self.flows[intent].title),
+                        then=ctx.text(self.flows[then].title))
+            await self._start(ctx, intent, text, prefill={THEN: then} if then else None, entities=parsed.entities)
             return
         if intent in INTENT_COMMANDS:
             await self._command(ctx, INTENT_COMMANDS[intent])

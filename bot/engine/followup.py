@@ -21,6 +21,8 @@ REFUSAL_TTL = 1800  # seconds a refusal stays the thing «چرا؟» asks about
 CODE_RESEND_AFTER = 60  # seconds after which a code that did not come may be sent again
 
 _WHY = re.compile(r"^(?:آخه\s+)?(?:چرا|یعنی\s+چ|یعنی\s+چه|یعنی\s+چی|دلیل|دلیلش|علت|علتش|به\s+چه\s+دلیل)")
+_MEANING = re.compile(r"یعنی\s*(?:چه|چی|چ)\b|\bچیه\b|\bچیست\b|معنی|معنا|منظور|\byani\s*(?:chi|che)\b|\bchie\b", re.I)
+_WHAT_IS = re.compile(r"یعنی\s*(?:چه|چی)\b|\bچیه\b|\bچیست\b|\byani\s*(?:chi|che)\b|\bchie\b", re.I)
 _OBJECT = re.compile(r"^(?:ولی|اما|آخه\s+من|من\s+که|این\s+درست\s+نیست|اشتباهه|اشتباه\s+است)")
 _OWN_FACT = re.compile(r"^(?:ولی|اما|آخه)\s+(?:من|ما|پسرم|دخترم|همسرم|مادرم|پدرم)\s")
 _REFUSED = re.compile(r"(?:رد\s*شد|رد\s*کرد|رد\s*شده|صادر\s*نشد|صادر\s*نکرد|قبول\s*نشد|تایید\s*نشد|تأیید\s*نشد|نپذیرفت)")
@@ -101,10 +103,22 @@ def explain_refusal(ctx: Ctx, refusal: dict[str, Any], kind: str) -> str:
     return chosen
 
 
-def answer_about_step(ctx: Ctx, step: object, intent: str) -> bool:
+def asks_what_is(text: str | None) -> bool:
+    """«افراد تبعی یعنی چی؟», «ابلاغ الکترونیک چیست؟»: a first message asking what a service is."""
+    return bool(_WHAT_IS.search(text or ""))
+
+
+def asks_meaning(text: str | None) -> bool:
+    """«مبنا یعنی چی؟», «mabna yani chi», «این چیه؟»: what a word of the question means, not why."""
+    return bool(_MEANING.search(text or ""))
+
+
+def answer_about_step(ctx: Ctx, step: object, intent: str, text: str | None = None) -> bool:
     """Answer a question about the open step (its help, or one of its declared answers)."""
     if not isinstance(step, Ask):
         return False
+    if intent == "ask_why" and asks_meaning(text):  # «X یعنی چی؟» at a question asks what X is
+        intent = "step_what"
     found = step.answer_to(ctx, intent)
     if found is None:
         return False

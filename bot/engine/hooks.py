@@ -11,6 +11,9 @@ class Hooks:
     async def turn(self, inbound: Inbound, out: list[Outbound], flow: str | None) -> None:
         """A turn finished: what the person sent and what the bot said."""
 
+    async def saving(self, inbound: Inbound, out: list[Outbound], flow: str | None) -> None:
+        """A turn is about to be saved, the person's lock still held (``turn`` follows, after the release)."""
+
     async def timed(self, inbound: Inbound, seconds: float) -> None:
         """How long the engine took over one turn."""
 
@@ -54,6 +57,16 @@ class MultiHooks(Hooks):
 
     async def turn(self, inbound, out, flow):
         await self._each("turn", inbound, out, flow)
+
+    async def saving(self, inbound, out, flow):
+        import logging
+
+        for hook in self.hooks:  # only those that listen: this runs inside every turn's lock
+            if getattr(type(hook), "saving", Hooks.saving) is not Hooks.saving:
+                try:
+                    await hook.saving(inbound, out, flow)
+                except Exception:
+                    logging.getLogger("tamin.hooks").exception("hook saving failed")
 
     async def timed(self, inbound, seconds):
         await self._each("timed", inbound, seconds)

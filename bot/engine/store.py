@@ -148,6 +148,22 @@ if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
 if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
 return 1
 """
+# The same, with another script riding on it (``RedisStore.ride``): its KEYS and ARGV follow the save's,
+# it runs between the save and the release, and an error in it neither stops the release nor undoes the save.
+_RIDING = """
+local function ride(KEYS, ARGV)
+%s
+end
+if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
+local rk, ra = {}, {}
+for i = 3, #KEYS do rk[i - 2] = KEYS[i] end
+for i = 4, #ARGV do ra[i - 3] = ARGV[i] end
+local ok, out = pcall(ride, rk, ra)
+if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+if ok then return {1, out} end
+if type(out) == 'table' then out = out.err end
+return {0, tostring(out)}
+"""
 
 
 _PROCESS = os.urandom(8).hex()  # lock tokens: this process's random part, then a counter (unique, and cheap)
@@ -162,10 +178,11 @@ def _token() -> str:
 class _Held:
     """A lock this process holds: its token, the session read with it, the session to write back."""
 
-    __slots__ = ("token", "raw", "loaded", "pending")
+    __slots__ = ("token", "raw", "loaded", "pending", "rider")
 
     def __init__(self, token: str, raw: bytes | None) -> None:
         self.token, self.raw, self.loaded, self.pending = token, raw, False, ""
+        self.rider: tuple[str, list, list, asyncio.Future] | None = None
 
 
 class _Watchdog:
@@ -203,6 +220,7 @@ class RedisStore:
         self._save_release = self._script(_SAVE_RELEASE)
         self._renew = self._script(_RENEW)
         self._held: dict[str, _Held] = {}
+        self._riding: dict[str, str] = {}
 
     def _script(self, body: str):
         """A script called as ``await run(keys=…, args=…)``, on the lean client where there is one."""
@@ -277,10 +295,40 @@ class RedisStore:
             watchdog.cancel()
             self._held.pop(key, None)
             try:
-                await self._save_release(keys=keys, args=[token, held.pending, self.ttl])
+                if held.rider is None:
+                    await self._save_release(keys=keys, args=[token, held.pending, self.ttl])
+                else:
+                    await self._save_release_riding(keys, [token, held.pending, self.ttl], held.rider)
             except Exception as exc:
                 if held.pending:
                     raise StoreUnavailable(str(exc)) from exc  # the turn's session was not written
+
+    def ride(self, key: str, script: str, keys: list, args: list) -> asyncio.Future | None:
+        """Run the Lua ``script`` in the call that saves ``key``'s session and lets its lock go (one round trip
+        for both), where this process holds that lock on the lean client: a future of its reply, or None."""
+        held = self._held.get(key)
+        if held is None or self.fast is None or held.rider is not None:
+            return None
+        fut = asyncio.get_running_loop().create_future()
+        held.rider = (script, keys, args, fut)
+        return fut
+
+    async def _save_release_riding(self, keys: list, args: list, rider: tuple) -> None:
+        script, rkeys, rargs, fut = rider
+        body = self._riding.get(script)
+        if body is None:
+            body = self._riding[script] = _RIDING % script
+        try:
+            ok, reply = await self.fast.script(body, [*keys, *rkeys], [*args, *rargs])
+        except Exception as exc:
+            fut.set_exception(exc)
+            fut.exception()  # read, so a turn that failed before its hooks logs nothing more
+            raise
+        if ok == 1:
+            fut.set_result(reply)
+        else:
+            fut.set_exception(RuntimeError(f"script riding on the save failed: {reply!r}"))
+            fut.exception()
 
     async def _keep(self, name: str, token: str, lease: float) -> None:
         """While the turn runs, renew the lock's lease every third of it: a long turn never loses its lock."""

@@ -195,7 +195,8 @@ FLOW = Flow(
     faq={"faq_documents": "voluntary.faq_documents", "faq_cost": "voluntary.faq_cost", "faq_why": "voluntary.faq_why"},
     steps=[
         Do("check", check),
-        Ask("wage", "voluntary.ask_wage", parse=parse_wage, choices=_wage_choices, fields=_range, retries=5),
+        Ask("wage", "voluntary.ask_wage", parse=parse_wage, choices=_wage_choices, fields=_range, retries=5,
+            help="voluntary.help_wage"),
         Do("quote", quote),
         Ask("confirm", "voluntary.summary", parse=parse_confirm, choices=confirm_choices, fields=_summary,
             keep=False),
