@@ -23,8 +23,6 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from redis.exceptions import NoScriptError
-
 from basics.masking import mask_value
 from basics.resp import Resp, RespError
 from bot.channels import ingress_lua as lua
@@ -562,6 +560,8 @@ class RedisIngress(Ingress):
 
     async def _probe(self, order: list[int], again: bool = True) -> list[float]:
         """For each shard of ``order``: 0 when someone can be claimed now, else ms until due (-1: nobody)."""
+        from redis.exceptions import NoScriptError  # here: a server without Redis never imports redis-py
+
         probe = self._scripts["probe"]
         if self.fast is not None:
             sha = self.fast.sha(lua.PROBE)

@@ -36,8 +36,6 @@ from __future__ import annotations
 import zlib
 from functools import lru_cache
 
-from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
-
 NOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -302,6 +300,8 @@ SCRIPTS = {"accept": ACCEPT, "claim": CLAIM, "claim_head": CLAIM_HEAD, "head": H
 def shard_tags(shards: int) -> tuple[str, ...]:
     """One hash tag per shard, the i-th in the i-th equal part of the slot range (so an evenly split
     Cluster holds the same number of shards on every master)."""
+    from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot  # here: no redis-py in a server without Redis
+
     tags = []
     for i in range(shards):
         j = 0

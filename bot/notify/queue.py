@@ -6,8 +6,6 @@ import json
 import logging
 from dataclasses import dataclass
 
-from redis.exceptions import ResponseError
-
 from bot.notify.model import BULK, URGENT, Notice
 
 log = logging.getLogger("tamin.notify.queue")
@@ -64,6 +62,8 @@ class NoticeQueue:
 
     async def ensure_group(self) -> None:
         """Create the streams and the consumer group if missing."""
+        from redis.exceptions import ResponseError  # here: the in-memory queue never imports redis-py
+
         for stream in self.streams.values():
             try:
                 await self.redis.xgroup_create(stream, self.group, id="0", mkstream=True)
@@ -73,6 +73,8 @@ class NoticeQueue:
 
     async def _healing(self, call):
         """Run ``call()``; if Redis lost the group (flushed, replaced, restarted empty), recreate it and retry once."""
+        from redis.exceptions import ResponseError
+
         try:
             return await call()
         except ResponseError as exc:  # NOGROUP; or UNBLOCKED: a blocked read's stream was deleted under it

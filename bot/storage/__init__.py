@@ -7,16 +7,20 @@ module's tables hang off :data:`Base`'s metadata and are created by the Alembic 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+
+from basics.cachedir import private_dir
 
 log = logging.getLogger("tamin.storage")
 
@@ -85,7 +89,8 @@ class Database:
                 from sqlalchemy import text
 
                 await conn.execute(text("SELECT pg_advisory_xact_lock(7142001)"))
-            await conn.run_sync(_upgrade)
+            if not await conn.run_sync(_at_head):  # at the newest revision already: Alembic is not even imported
+                await conn.run_sync(_upgrade)
 
     async def ping(self) -> None:
         """Raise unless the database answers a trivial query."""
@@ -115,6 +120,45 @@ def alembic_config(connection=None):
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
+
+
+def _at_head(sync_conn) -> bool:
+    """Whether the database already stands at the newest revisions of ``migrations/``."""
+    from sqlalchemy import inspect, text
+
+    heads = head_revisions()
+    if not heads or not inspect(sync_conn).has_table("alembic_version"):
+        return False
+    return {row[0] for row in sync_conn.execute(text("SELECT version_num FROM alembic_version"))} == heads
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The head revisions of ``migrations/``, read by Alembic once per change of its files (kept on disk)."""
+    h = hashlib.sha256()
+    try:
+        for path in sorted([ROOT / "alembic.ini", *(ROOT / "migrations").rglob("*.py")]):
+            h.update(str(path).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return frozenset()
+    folder = private_dir("tamin-migrations")
+    kept = folder / f"heads-{h.hexdigest()[:32]}" if folder is not None else None
+    if kept is not None and kept.exists():
+        try:
+            return frozenset(kept.read_text().split())
+        except OSError:
+            pass
+    from alembic.script import ScriptDirectory
+
+    heads = frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+    if kept is not None:
+        try:
+            tmp = kept.with_suffix(f".{os.getpid()}")
+            tmp.write_text("\n".join(sorted(heads)))
+            os.replace(tmp, kept)
+        except OSError:
+            pass
+    return heads
 
 
 def _upgrade(sync_conn) -> None:

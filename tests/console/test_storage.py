@@ -129,3 +129,26 @@ def test_create_user_command_on_the_sqlite_default(tmp_path, monkeypatch):
     args = parser.parse_args(["console", "create-user", "--username", "x"])
     with pytest.raises(SystemExit, match="at least"):
         args.func(args)
+
+
+async def test_a_database_at_the_newest_revision_is_not_migrated_again(tmp_path, monkeypatch):
+    import bot.storage as storage
+
+    upgrades: list[str] = []
+    real = storage._upgrade
+    monkeypatch.setattr(storage, "_upgrade", lambda conn: (upgrades.append("up"), real(conn))[1])
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/at-head.db")
+    try:
+        await db.migrate()  # a fresh database: every revision
+        assert upgrades == ["up"]
+        async with db.engine.connect() as conn:
+            assert {await conn.scalar(text("SELECT version_num FROM alembic_version"))} == storage.head_revisions()
+        await db.migrate()  # the next start: nothing to do, Alembic not run
+        assert upgrades == ["up"]
+        async with db.session() as s:
+            await s.execute(text("DELETE FROM alembic_version"))  # no longer at the head: upgraded again
+        with pytest.raises(Exception):  # noqa: B017 - Alembic re-runs the first revision on existing tables
+            await db.migrate()
+        assert upgrades == ["up", "up"]
+    finally:
+        await db.dispose()
