@@ -14,6 +14,7 @@ from basics.digits import to_ascii
 from bot.channels.web import templates
 from bot.engine.catalog import t
 from bot.engine.fmt import jdate
+from bot.engine.verify_code import check_code
 
 log = logging.getLogger("tamin.verify")
 router = APIRouter()
@@ -43,18 +44,7 @@ async def _check(request: Request, code: str | None) -> tuple[str, Any]:
     """("valid", check) / ("invalid", None) / ("down", None) for a verification code."""
     if code is None:
         return "invalid", None
-    api = request.app.state.engine.deps.api
-    try:
-        check = await api.verify_certificate(code)
-    except Exception as exc:  # the back-end's typed failures carry a kind; anything else is a bug
-        kind = getattr(exc, "kind", None)
-        if kind is None:
-            raise
-        if kind in ("not_found", "invalid"):
-            return "invalid", None
-        log.warning("certificate check failed: %s/%s", kind, getattr(exc, "reason", ""))
-        return "down", None
-    return ("valid" if check.valid else "invalid"), check
+    return await check_code(request.app.state.engine.deps.api, code)
 
 
 def _json(state: str, check: Any, code: str) -> JSONResponse:

@@ -22,19 +22,29 @@ def code_in(text: str | None) -> str | None:
     return found.group(1).upper() if found else None
 
 
-async def answer_code(ctx: Ctx, api: Any, value: str, choices: list) -> None:
-    """Say whether the code belongs to a certificate the organization issued, and what kind."""
+async def check_code(api: Any, value: str) -> tuple[str, Any]:
+    """("valid", check) / ("invalid", None) / ("down", None) for a verification code (the page's check too)."""
     try:
         check = await api.verify_certificate(value)
     except Exception as exc:  # the back-end's typed failures carry a kind; anything else is a bug
         kind = getattr(exc, "kind", None)
         if kind is None:
             raise
-        if kind not in ("not_found", "invalid"):
-            log.warning("certificate check failed: %s", kind)
-            ctx.say("verify_page.unavailable", choices=choices)
-            return
-        check = None
+        if kind in ("not_found", "invalid"):
+            return "invalid", None
+        log.warning("certificate check failed: %s/%s", kind, getattr(exc, "reason", ""))
+        return "down", None
+    if check is None:
+        return "invalid", None
+    return ("valid" if check.valid else "invalid"), check
+
+
+async def answer_code(ctx: Ctx, api: Any, value: str, choices: list) -> None:
+    """Say whether the code belongs to a certificate the organization issued, and what kind."""
+    state, check = await check_code(api, value)
+    if state == "down":
+        ctx.say("verify_page.unavailable", choices=choices)
+        return
     if check is None or not check.valid:
         ctx.say("verify_chat.invalid", code=code(value), choices=choices)
         return
