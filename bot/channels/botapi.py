@@ -1,23 +1,24 @@
-"""Bot API calls on the hot path (sendMessage, answerCallbackQuery): one JSON body, aiogram's pooled session.
+"""Bot API calls on the hot path (sendMessage, answerCallbackQuery): one JSON body on a keep-alive connection.
 
 aiogram builds a pydantic method object, posts it as multipart form data and validates the answer
-into a ``Message``; a turn needs none of that. Here the body is serialized once, posted as JSON on
-aiogram's own aiohttp session (its connection pool, its timeout), and a good answer is only checked
-for ``"ok": true``. Any other answer goes through aiogram's ``check_response``, so a 429 is still a
-``TelegramRetryAfter`` (with ``retry_after``) and a refused chat a ``TelegramForbiddenError``.
+into a ``Message``; a turn needs none of that. Here the body is serialized once and posted as JSON on
+``basics.wire`` (keep-alive HTTP/1.1 connections to the bot's API server, aiogram's deadline), and a good
+answer is only checked for ``"ok": true``. Any other answer goes through aiogram's ``check_response``, so a
+429 is still a ``TelegramRetryAfter`` (with ``retry_after``) and a refused chat a ``TelegramForbiddenError``.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiohttp import ClientError
 
-JSON = {"Content-Type": "application/json"}
+from basics.wire import Pool, WireError, WireTimeout
+
 _METHODS = {"sendMessage": SendMessage, "answerCallbackQuery": AnswerCallbackQuery}
 
 
@@ -34,34 +35,46 @@ def markup(op: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class FastApi:
-    """Posts pre-serialized JSON calls for one bot through aiogram's session."""
+    """Posts pre-serialized JSON calls for one bot on keep-alive connections to its API server."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, connections: int = 100) -> None:
         self.bot = bot
         self.session = bot.session
-        self._urls: dict[str, str] = {}
+        self.connections = connections
+        self._pool: Pool | None = None
+        self._paths: dict[str, str] = {}
 
-    def _url(self, method: str) -> str:
-        url = self._urls.get(method)
-        if url is None:
-            url = self._urls[method] = self.session.api.api_url(token=self.bot.token, method=method)
-        return url
+    def _path(self, method: str) -> tuple[Pool, str]:
+        path = self._paths.get(method)
+        if path is None:
+            url = urlsplit(self.session.api.api_url(token=self.bot.token, method=method))
+            if self._pool is None:
+                timeout = float(self.session.timeout)
+                self._pool = Pool(f"{url.scheme}://{url.netloc}", self.connections, timeout, min(timeout, 5.0))
+            path = self._paths[method] = url.path + (f"?{url.query}" if url.query else "")
+        assert self._pool is not None
+        return self._pool, path
 
     async def call(self, method: str, params: dict[str, Any]) -> None:
         """Call ``method``; raise aiogram's exception for anything but a good answer."""
         body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
-        http = await self.session.create_session()
+        pool, path = self._path(method)
         try:
-            async with http.post(self._url(method), data=body, headers=JSON, timeout=self.session.timeout) as resp:
-                status, raw = resp.status, await resp.read()
-        except TimeoutError as exc:
+            status, raw = await pool.post(path, body)
+        except WireTimeout as exc:
             raise TelegramNetworkError(method=_METHODS[method](**params), message="Request timeout error") from exc
-        except ClientError as exc:
-            raise TelegramNetworkError(method=_METHODS[method](**params),
-                                       message=f"{type(exc).__name__}: {exc}") from exc
+        except WireError as exc:
+            raise TelegramNetworkError(method=_METHODS[method](**params), message=f"WireError: {exc}") from exc
         if status == 200 and _ok(raw):
             return
         self.session.check_response(self.bot, _METHODS[method](**params), status, raw.decode("utf-8", "replace"))
+
+    async def aclose(self) -> None:
+        """Close the idle connections."""
+        if self._pool is not None:
+            await self._pool.aclose()
+            self._pool = None
+            self._paths.clear()
 
     async def send_message(self, chat: int | str, text: str, reply_markup: dict[str, Any] | None) -> None:
         """sendMessage with plain text (no parse_mode: Bale reads none)."""

@@ -38,7 +38,7 @@ _JSON = {"Content-Type": "application/json"}
 
 class BotApiSender:
     """Telegram and Bale through their Bot API (``sendMessage`` with an inline keyboard): bodies serialised once,
-    sent on keep-alive connections (``bot.notify.wire``)."""
+    sent on keep-alive connections (``basics.wire``)."""
 
     def __init__(self, bots: dict[str, tuple[str, str]], timeout: float = 10.0, connections: int = 100) -> None:
         self.bots = bots  # channel -> (API base, token)
@@ -48,7 +48,7 @@ class BotApiSender:
         self._markups: dict[tuple, str] = {}
 
     def _pool(self, channel: str) -> Any:
-        from bot.notify.wire import Pool
+        from basics.wire import Pool
 
         pool = self._pools.get(channel)
         if pool is None:
@@ -74,7 +74,7 @@ class BotApiSender:
 
     async def send(self, notice: Notice, msg: Rendered) -> str | None:
         """``sendMessage`` to the linked chat; the token is in the URL, so URLs are never logged."""
-        from bot.notify.wire import WireError, WireTimeout
+        from basics.wire import WireError, WireTimeout
 
         pool = self._pool(notice.channel)
         try:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.notify.wire import Pool, WireError
+from basics.wire import Pool, WireError
 
 
 async def _server(answer: bytes):

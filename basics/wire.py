@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 client for the Bot API sends: keep-alive connections per host, pre-serialised bodies.
+"""A small HTTP/1.1 client for Bot API sends (turns and notices): keep-alive connections per host, pre-serialised bodies.
 
 What a notice's send needs and no more (POST, Content-Length or chunked answers, TLS with the system's
 trust store), so a send costs a write and a read instead of a general client's request machinery.
